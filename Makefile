@@ -1,0 +1,46 @@
+# Everything a fresh machine needs, in order. `make demo` and `make test` are the entry points.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8080
+STAMPS := .stamps
+
+.PHONY: demo pingpong test test-quick servers assets venv clean
+
+demo: venv assets
+	$(PY) examples/chat/app.py --port $(PORT) --backend memory://
+
+pingpong: venv assets
+	$(PY) examples/pingpong/app.py --port $(PORT)
+
+test: venv assets servers
+	$(PY) -m pytest tests
+
+venv: $(STAMPS)/venv
+$(STAMPS)/venv: setup.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade 'pip>=24' 'setuptools<82' wheel
+	$(PY) -m pip install --quiet -e '.[redis,amqp,mongo,test]'
+	mkdir -p $(STAMPS) && touch $@
+
+assets: $(STAMPS)/assets
+$(STAMPS)/assets: public/package.json public/package-lock.json
+	cd public && npm ci --no-audit --no-fund
+	mkdir -p $(STAMPS) && touch $@
+
+# The real servers the tests start on free loopback ports (Debian packages; needs root).
+servers:
+	@missing=""; \
+	for bin in redis-server:redis-server rabbitmq-server:rabbitmq-server chromium:chromium nginx:nginx-light; do \
+		command -v $${bin%%:*} >/dev/null 2>&1 || test -x /usr/sbin/$${bin%%:*} || test -x /usr/lib/rabbitmq/bin/$${bin%%:*} || missing="$$missing $${bin##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "run as root, or install:$$missing" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@# Debian starts the services it installs: the tests run their own, so stop those.
+	-@systemctl stop redis-server rabbitmq-server nginx >/dev/null 2>&1 || true
+
+clean:
+	rm -rf $(VENV) $(STAMPS) public/node_modules

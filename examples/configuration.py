@@ -1,0 +1,43 @@
+"""What the example apps share: a TurboGears configurator and a command line."""
+import argparse
+import os
+
+import tgext.tw2
+from tg import MinimalApplicationConfigurator
+from tg.configurator.components.statics import StaticsConfigurationComponent
+
+import tgext.socketio
+
+PUBLIC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'public')
+
+
+def configurator(root, templates, app_conf):
+    """A Genshi + ToscaWidgets2 + Socket.IO app for controller ``root``."""
+    config = MinimalApplicationConfigurator()
+    config.register(StaticsConfigurationComponent)
+    config.update_blueprint({
+        'root_controller': root,
+        'renderers': ['genshi'],
+        'default_renderer': 'genshi',
+        'paths': {'templates': [templates], 'static_files': PUBLIC},
+        'serve_static': True,
+        'tw2.enabled': True,
+        'debug': False,
+    })
+    tgext.tw2.plugme(config)
+    tgext.socketio.plugme(config)
+    return config.make_wsgi_app({}, dict(app_conf))
+
+
+def run(make_app, **defaults):
+    """Parse ``--host/--port/--backend`` and serve the app made by ``make_app``."""
+    from tgext.socketio import serving
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--host', default='127.0.0.1')
+    parser.add_argument('--port', type=int, default=8080)
+    parser.add_argument('--backend', default=defaults.get('backend', 'memory://'),
+                        help='pub/sub backend URL: memory://, redis://, amqp://, mongodb://')
+    args = parser.parse_args()
+    app = make_app(**{'socketio.backend': args.backend})
+    print('Serving on http://%s:%s/' % (args.host, args.port), flush=True)
+    serving.serve(app, args.host, args.port)

@@ -1,0 +1,48 @@
+"""The pingpong example: "ping" answers one pong, "fireball" ten bang!.
+
+Run: python examples/pingpong/app.py --port 8080
+ or: gearbox serve -c examples/pingpong/development.ini
+"""
+if __name__ == '__main__':
+    from gevent import monkey
+    monkey.patch_all()
+
+import os  # noqa: E402
+
+from tg import TGController, expose  # noqa: E402
+
+from tgext.socketio import SocketIOController, SocketIONamespace  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class PingPong(SocketIONamespace):
+    def on_ping(self, attack):
+        if attack.get('type') == 'fireball':
+            for _ in range(10):
+                self.emit('pong', {'sound': 'bang!'})
+        else:
+            self.emit('pong', {'sound': 'pong'})
+
+
+class SocketIO(SocketIOController):
+    pingpong = PingPong
+
+
+class RootController(TGController):
+    socketio = SocketIO()
+
+    @expose('pingpong.html')
+    def index(self):
+        return {}
+
+
+def make_app(global_conf=None, **app_conf):
+    """PasteDeploy app factory (also used by ``python app.py``)."""
+    from examples.configuration import configurator
+    return configurator(RootController(), os.path.join(HERE, 'templates'), app_conf)
+
+
+if __name__ == '__main__':
+    from examples.configuration import run
+    run(make_app)

@@ -1,0 +1,145 @@
+"""The bridge from one python-socketio namespace to per-connection objects.
+
+python-socketio keeps one handler object per namespace for all clients; the
+bridge is that object. It makes a :class:`SocketIONamespace` instance for
+each connection, runs the connection's events in order in its mailbox,
+inside the TurboGears context of the connection's handshake, and reports
+failures to the client as ``error`` events.
+"""
+import logging
+
+import socketio
+from socketio import packet
+
+from . import dispatch, tgcontext
+from .errors import InvalidMethodArgs, MethodAccessDenied, NoSuchMethod, SocketIOError
+from .mailbox import Mailbox
+
+log = logging.getLogger(__name__)
+
+#: Key of the WSGI environ holding the TurboGears locals of a handshake.
+HANDSHAKE_LOCALS = 'tgext.socketio.handshake_locals'
+
+#: Events that only python-socketio may trigger, never a client.
+RESERVED_EVENTS = frozenset(['connect', 'disconnect'])
+
+
+class _Connection:
+    __slots__ = ('instance', 'tg_locals', 'mailbox')
+
+    def __init__(self, instance, tg_locals):
+        self.instance = instance
+        self.tg_locals = tg_locals
+        self.mailbox = Mailbox()
+
+
+class NamespaceBridge(socketio.Namespace):
+    """Serves the namespace ``path`` with instances of ``namespace_class``."""
+
+    def __init__(self, path, namespace_class, error_event='error'):
+        super().__init__(path)
+        self.namespace_class = namespace_class
+        self.error_event = error_event
+        self.connections = {}
+
+    def trigger_event(self, event, sid, *args):
+        """Called by python-socketio for connect and disconnect only."""
+        if event == 'connect':
+            return self._connect(sid, *args)
+        if event == 'disconnect':
+            return self._disconnect(sid, *args)
+        return self.server.not_handled
+
+    def receive(self, sid, ack_id, data):
+        """Queue a client event ``data`` (``[name, *args]``) in its mailbox."""
+        connection = self.connections.get(sid)
+        if connection is not None:
+            connection.mailbox.put(self._answer, connection, ack_id, data)
+
+    def _connect(self, sid, environ, auth=None):
+        tg_locals = environ.get(HANDSHAKE_LOCALS)
+        if tg_locals is None:
+            raise socketio.exceptions.ConnectionRefusedError(
+                'handshake did not go through TurboGears')
+        with tgcontext.pushed(tg_locals):
+            try:
+                dispatch.check_predicate(self.namespace_class.allow_only,
+                                         tg_locals.request.environ)
+                instance = self.namespace_class(self.server, self.namespace, sid,
+                                                tg_locals.request)
+                instance.on_connect()
+            except MethodAccessDenied as exc:
+                raise socketio.exceptions.ConnectionRefusedError(exc.message) from None
+            except socketio.exceptions.ConnectionRefusedError:
+                raise
+            except Exception:
+                log.exception('Error connecting to %s', self.namespace)
+                raise socketio.exceptions.ConnectionRefusedError(
+                    'Internal server error') from None
+        self.connections[sid] = _Connection(instance, tg_locals)
+        return True
+
+    def _disconnect(self, sid, reason=None):
+        connection = self.connections.pop(sid, None)
+        if connection is not None:
+            connection.mailbox.put(self._finish, connection, reason)
+
+    def _finish(self, connection, reason):
+        connection.mailbox.close()
+        try:
+            with tgcontext.pushed(connection.tg_locals):
+                connection.instance.on_disconnect(reason)
+        finally:
+            connection.instance._kill_greenlets()
+
+    def _answer(self, connection, ack_id, data):
+        result = self._run(connection, data)
+        if ack_id is not None:
+            self._ack(connection.instance.sid, ack_id, result)
+
+    def _run(self, connection, data):
+        instance = connection.instance
+        with tgcontext.pushed(connection.tg_locals):
+            try:
+                method = self._handler(instance, data)
+                return dispatch.call(method, data[1:], instance.request.environ)
+            except SocketIOError as error:
+                payload = error.payload()
+                instance.emit(self.error_event, payload)
+                return {'error': payload}
+
+    def _handler(self, instance, data):
+        if not isinstance(data, list) or not data or not isinstance(data[0], str):
+            raise InvalidMethodArgs('an event is a list that starts with its name')
+        event = data[0]
+        method = None
+        if event not in RESERVED_EVENTS:
+            method = getattr(instance, 'on_' + event, None)
+        if not callable(method):
+            raise NoSuchMethod('no handler for event %r' % event, event=event)
+        return method
+
+    def _ack(self, sid, ack_id, result):
+        if result is None:
+            args = []
+        elif isinstance(result, tuple):
+            args = list(result)
+        else:
+            args = [result]
+        eio_sid = self.server.manager.eio_sid_from_sid(sid, self.namespace)
+        if eio_sid is not None:
+            self.server._send_packet(eio_sid, self.server.packet_class(
+                packet.ACK, namespace=self.namespace, id=ack_id, data=args))
+
+
+class Server(socketio.Server):
+    """A python-socketio server that hands events to :class:`NamespaceBridge`."""
+
+    def _handle_event(self, eio_sid, namespace, id, data):
+        namespace = namespace or '/'
+        bridge = self.namespace_handlers.get(namespace)
+        if not isinstance(bridge, NamespaceBridge):
+            return super()._handle_event(eio_sid, namespace, id, data)
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        if sid is not None and self.manager.is_connected(sid, namespace):
+            bridge.receive(sid, id, data)

@@ -1,0 +1,95 @@
+"""SocketIONamespace: the per-connection object that answers client events."""
+import gevent
+
+
+class SocketIONamespace:
+    """Base class of the namespaces a :class:`SocketIOController` lists.
+
+    One instance is made for each client connection to the namespace;
+    ``on_EVENT(self, *args)`` methods answer the client's events and their
+    return value is the acknowledgement the client receives.
+
+    Class attributes:
+
+    ``allow_only``
+        A TurboGears predicate every connection must meet, as on a
+        controller: an unmet predicate refuses the connection with a
+        Socket.IO connect error carrying the predicate's message.
+
+    Instance attributes: ``sid`` (this connection's id in the namespace),
+    ``namespace`` (its path, e.g. ``'/pingpong'``), ``session`` (a private
+    dict), ``request`` (the TurboGears request of the handshake, with
+    ``identity``) and ``server`` (the python-socketio server).
+    """
+
+    allow_only = None
+
+    def __init__(self, server, namespace, sid, request):
+        self.server = server
+        self.namespace = namespace
+        self.sid = sid
+        self.request = request
+        self.session = {}
+        self._greenlets = set()
+
+    def on_connect(self):
+        """Called once the connection is accepted; may raise to refuse it."""
+
+    def on_disconnect(self, reason):
+        """Called once when the client has gone, with python-socketio's reason."""
+
+    def emit(self, event, *args, callback=None):
+        """Send ``event`` with ``args`` to this client only.
+
+        ``callback`` is called with the client's acknowledgement, if any.
+        """
+        self.server.emit(event, _as_data(args), to=self.sid,
+                         namespace=self.namespace, callback=callback)
+
+    def emit_to_room(self, room, event, *args, include_self=True):
+        """Send ``event`` to every member of ``room`` in this namespace."""
+        self.server.emit(event, _as_data(args), to=room, namespace=self.namespace,
+                         skip_sid=None if include_self else self.sid)
+
+    def broadcast(self, event, *args, include_self=True):
+        """Send ``event`` to every client connected to this namespace."""
+        self.server.emit(event, _as_data(args), namespace=self.namespace,
+                         skip_sid=None if include_self else self.sid)
+
+    def join(self, room):
+        """Add this client to ``room``."""
+        self.server.enter_room(self.sid, room, namespace=self.namespace)
+
+    def leave(self, room):
+        """Remove this client from ``room``."""
+        self.server.leave_room(self.sid, room, namespace=self.namespace)
+
+    @property
+    def rooms(self):
+        """The rooms this client is in (its own ``sid`` room included)."""
+        return self.server.rooms(self.sid, namespace=self.namespace)
+
+    def disconnect(self):
+        """Close this client's connection to the namespace."""
+        self.server.disconnect(self.sid, namespace=self.namespace)
+
+    def spawn(self, function, *args, **kwargs):
+        """Run ``function`` in a greenlet that is killed when the client leaves."""
+        greenlet = gevent.spawn(function, *args, **kwargs)
+        self._greenlets.add(greenlet)
+        greenlet.link(self._greenlets.discard)
+        return greenlet
+
+    def _kill_greenlets(self):
+        gevent.killall(list(self._greenlets), block=False)
+        self._greenlets.clear()
+
+
+SocketIOTGNamespace = SocketIONamespace
+
+
+def _as_data(args):
+    """python-socketio's spelling of an argument list: a tuple spreads."""
+    if len(args) == 1 and not isinstance(args[0], tuple):
+        return args[0]
+    return tuple(args)
