@@ -12,7 +12,8 @@ import socketio
 from socketio import packet
 
 from . import dispatch, tgcontext
-from .errors import InvalidMethodArgs, MethodAccessDenied, NoSuchMethod, SocketIOError
+from .errors import (InternalError, InvalidMethodArgs, MethodAccessDenied, NoSuchMethod,
+                     SocketIOError)
 from .mailbox import Mailbox
 
 log = logging.getLogger(__name__)
@@ -105,8 +106,11 @@ class NamespaceBridge(socketio.Namespace):
                 return dispatch.call(method, data[1:], instance.request.environ)
             except SocketIOError as error:
                 payload = error.payload()
-                instance.emit(self.error_event, payload)
-                return {'error': payload}
+            except Exception:
+                log.exception('Error dispatching %r in %s', data[:1], self.namespace)
+                payload = InternalError('Internal server error').payload()
+        instance.emit(self.error_event, payload)
+        return {'error': payload}
 
     def _handler(self, instance, data):
         if not isinstance(data, list) or not data or not isinstance(data[0], str):

@@ -25,14 +25,32 @@ class SocketIOConfigurationComponent(ConfigurationComponent):
 
     def get_actions(self):
         return (ConfigReadyConfigurationAction(self._check_process),
+                ConfigReadyConfigurationAction(self._register_formencode),
                 AppReadyConfigurationAction(self._add_middleware))
 
     def _check_process(self, conf, app):
         require_monkey_patching()
 
+    def _register_formencode(self, conf, app):
+        """TurboGears 2.5 no longer knows formencode: teach it, as tgext.tw2 does tw2."""
+        try:
+            from formencode import Invalid
+        except ImportError:
+            return
+        if Invalid not in conf['validation.exceptions']:
+            conf['validation.exceptions'].append(Invalid)
+        conf['validation.explode'].setdefault(Invalid, _explode_formencode)
+
     def _add_middleware(self, conf, app):
         return SocketIOMiddleware(app, assets_url=conf['socketio.assets_url'],
                                   assets_dir=conf['socketio.assets_dir'])
+
+
+def _explode_formencode(exc):
+    errors = exc.unpack_errors()
+    if not isinstance(errors, dict):
+        errors = {'': errors}
+    return {'errors': errors, 'values': exc.value}
 
 
 def plugme(configurator, options=None):

@@ -58,13 +58,15 @@ def _validated(method, decoration, args):
 
 
 def _field_errors(exc):
-    explode = tg_config['validation.explode']
-    for exception_class, exploder in explode.items():
-        if isinstance(exc, exception_class):
-            errors = exploder(exc)['errors']
-            if isinstance(errors, dict):
-                return {field: str(error) for field, error in errors.items()}
-            return {'': str(errors)}
+    """``{field: message}`` of a validation error (``''``: the whole input)."""
+    errors = getattr(exc, 'error_dict', None)
+    if not errors:
+        for exception_class, explode in tg_config.get('validation.explode', {}).items():
+            if isinstance(exc, exception_class):
+                errors = explode(exc)['errors']
+                break
+    if isinstance(errors, dict) and errors:
+        return {field: str(error) for field, error in errors.items()}
     return {'': str(exc)}
 
 

@@ -1,0 +1,198 @@
+"""A TurboGears app exercising every feature, with real repoze.who auth.
+
+Users log in through TurboGears' own form handler (``/login_handler``) and
+carry an ``auth_tkt`` cookie, as in any TurboGears app. Run as a server:
+``python -m tests.apps.features --port N [--backend URL]``.
+"""
+if __name__ == '__main__':
+    from gevent import monkey
+    monkey.patch_all()
+
+import os  # noqa: E402
+
+import gevent  # noqa: E402
+import tg  # noqa: E402
+from formencode import validators  # noqa: E402
+from tg import MinimalApplicationConfigurator, TGController, expose, require, validate  # noqa: E402
+from tg.configuration.auth import TGAuthMetadata  # noqa: E402
+from tg.configurator.components.auth import SimpleAuthenticationConfigurationComponent  # noqa: E402
+from tg.predicates import has_permission, not_anonymous  # noqa: E402
+
+import tgext.socketio  # noqa: E402
+from tgext.socketio import (PubSubNamespace, SocketIOController,  # noqa: E402
+                            SocketIOError, SocketIONamespace, publish)
+
+USERS = {'alice': {'password': 'wonderland', 'permissions': ['admin']},
+         'bob': {'password': 'builder', 'permissions': []}}
+
+
+class AuthMetadata(TGAuthMetadata):
+    def authenticate(self, environ, identity):
+        user = USERS.get(identity.get('login'))
+        if user and user['password'] == identity.get('password'):
+            return identity['login']
+        return None
+
+    def get_user(self, identity, userid):
+        return userid
+
+    def get_groups(self, identity, userid):
+        return []
+
+    def get_permissions(self, identity, userid):
+        return USERS.get(userid, {}).get('permissions', [])
+
+
+def user_name(request):
+    identity = request.identity
+    return identity['user'] if identity else None
+
+
+class Features(SocketIONamespace):
+    def on_connect(self):
+        self.session['connected_as'] = user_name(self.request)
+
+    def on_echo(self, *args):
+        return args
+
+    def on_join(self, room):
+        self.join(room)
+        return room
+
+    def on_leave(self, room):
+        self.leave(room)
+        return room
+
+    def on_say(self, room, text):
+        self.emit_to_room(room, 'said', text, include_self=False)
+
+    def on_shout(self, text):
+        self.broadcast('shouted', text)
+
+    def on_whoami(self):
+        gevent.sleep(0.05)  # let other clients' events interleave
+        return {'session': self.session['connected_as'],
+                'tg_request': user_name(tg.request),
+                'marker': tg.request.GET.get('marker')}
+
+    @require(not_anonymous(msg='log in first'))
+    def on_secret(self):
+        return 'the secret'
+
+    @require(has_permission('admin', msg='admins only'))
+    def on_admin(self):
+        return 'admin area'
+
+    @validate({'number': validators.Int(min=1, not_empty=True)})
+    def on_double(self, number):
+        return number * 2
+
+    def on_boom(self):
+        raise ValueError('kaboom')
+
+    def on_refuse(self):
+        raise SocketIOError('not today', name='custom_refusal', hint='tomorrow')
+
+    def on_remember(self, value):
+        self.session['value'] = value
+
+    def on_recall(self):
+        return self.session.get('value')
+
+    def on_ticks(self, count):
+        def tick():
+            for number in range(count):
+                self.emit('tick', number)
+                gevent.sleep(0.02)
+        self.spawn(tick)
+
+    def on_bye(self):
+        self.disconnect()
+
+
+class Private(SocketIONamespace):
+    allow_only = not_anonymous(msg='private namespace: log in first')
+
+    def on_hello(self):
+        return 'hello ' + user_name(self.request)
+
+
+class Rooms(PubSubNamespace):
+    def subscribe_room(self, number):
+        return 'room-%s' % number
+
+    def subscribe_lobby(self):
+        return None
+
+    def subscribe_closed(self):
+        return False
+
+    @require(has_permission('admin', msg='admins only'))
+    def subscribe_staff(self):
+        return 'staff'
+
+    @validate({'number': validators.Int(min=1, not_empty=True)})
+    def subscribe_numbered(self, number):
+        return 'numbered-%s' % number
+
+    def subscribe_broken(self):
+        raise RuntimeError('hook failed')
+
+    def on_post(self, channel, data):
+        if channel not in self.channels:
+            raise SocketIOError('subscribe to %r before posting to it' % channel,
+                                name='not_subscribed')
+        self.publish(channel, data)
+        return True
+
+
+class SocketIO(SocketIOController):
+    features = Features
+    private = Private
+    rooms = Rooms
+
+    @expose()
+    def about(self):
+        return 'an ordinary page beside the endpoint'
+
+
+class RootController(TGController):
+    socketio = SocketIO()
+
+    @expose()
+    def index(self):
+        return 'features app'
+
+    @expose('json')
+    def publish(self, channel, message, namespace='/rooms'):
+        publish(channel, {'message': message}, namespace=namespace)
+        return {'published': channel}
+
+
+def make_app(global_conf=None, **app_conf):
+    config = MinimalApplicationConfigurator()
+    config.register(SimpleAuthenticationConfigurationComponent)
+    config.update_blueprint({
+        'root_controller': RootController(),
+        'renderers': ['json'],
+        'debug': False,
+        'sa_auth.enabled': True,
+        'sa_auth.cookie_secret': 'test-secret',
+        'sa_auth.authmetadata': AuthMetadata(),
+        'sa_auth.post_login_url': '/',
+        'sa_auth.post_logout_url': '/',
+    })
+    tgext.socketio.plugme(config)
+    return config.make_wsgi_app({}, dict(app_conf))
+
+
+if __name__ == '__main__':
+    import argparse
+    from tgext.socketio import serving
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--port', type=int, required=True)
+    parser.add_argument('--backend', default='memory://')
+    args = parser.parse_args()
+    serving.serve(make_app(**{'socketio.backend': args.backend,
+                              'socketio.cors_allowed_origins': os.environ.get('CORS', '')}),
+                  '127.0.0.1', args.port)

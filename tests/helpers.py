@@ -1,0 +1,127 @@
+"""Real processes and official clients for the tests."""
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+import socketio
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYTHON = sys.executable
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port, process=None, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError('process exited with %s' % process.returncode)
+        try:
+            with socket.create_connection(('127.0.0.1', port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError('nothing listens on port %s after %s s' % (port, timeout))
+
+
+class Process:
+    """A subprocess with its output in a temporary log, stopped on ``stop()``."""
+
+    def __init__(self, args, port=None, env=None, cwd=ROOT, timeout=30):
+        self.log = tempfile.NamedTemporaryFile(prefix='tgext-socketio-', suffix='.log',
+                                               delete=False)
+        self.port = port
+        self.popen = subprocess.Popen(args, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT,
+                                      env={**os.environ, **(env or {})}, start_new_session=True)
+        if port is not None:
+            try:
+                wait_for_port(port, self.popen, timeout)
+            except Exception:
+                self.stop()
+                raise RuntimeError('could not start %s:\n%s' % (args, self.output()))
+
+    @property
+    def url(self):
+        return 'http://127.0.0.1:%s' % self.port
+
+    def output(self):
+        with open(self.log.name, encoding='utf-8', errors='replace') as log:
+            return log.read()
+
+    def alive(self):
+        return self.popen.poll() is None
+
+    def stop(self, sig=None):
+        if self.popen.poll() is None:
+            if sig is not None:
+                os.killpg(self.popen.pid, sig)
+            else:
+                self.popen.terminate()
+            try:
+                self.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(10)
+
+
+def start_app(module_args, backend='memory://', env=None):
+    port = free_port()
+    return Process([PYTHON] + module_args + ['--port', str(port), '--backend', backend],
+                   port=port, env=env)
+
+
+class Recorder:
+    """Everything a client received in one namespace, with waiting helpers."""
+
+    def __init__(self):
+        self.events = []
+        self._changed = threading.Condition()
+
+    def __call__(self, event, *args):
+        with self._changed:
+            self.events.append((event, args))
+            self._changed.notify_all()
+
+    def of(self, event):
+        with self._changed:
+            return [args for name, args in self.events if name == event]
+
+    def wait_for(self, event, count=1, timeout=10):
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len([1 for name, _ in self.events if name == event]) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError('expected %s %r, got %r' % (count, event, self.events))
+                self._changed.wait(left)
+        return self.of(event)
+
+
+def client(url, namespace, transports=('websocket',), headers=None, auth=None):
+    """A connected python-socketio Client and the Recorder of ``namespace``."""
+    sio = socketio.Client(reconnection=False)
+    recorder = Recorder()
+    sio.on('*', recorder, namespace=namespace)
+    sio.connect(url, namespaces=[namespace], socketio_path='socketio',
+                transports=list(transports), headers=headers or {}, auth=auth,
+                wait_timeout=10)
+    return sio, recorder
+
+
+def login(url, user, password):
+    """The Cookie header of a user logged in through TurboGears' login handler."""
+    response = requests.post(url + '/login_handler', data={'login': user, 'password': password},
+                             allow_redirects=False)
+    cookies = [header.split(';')[0] for header in response.raw.headers.getlist('Set-Cookie')
+               if header.startswith('authtkt=') and not header.startswith('authtkt="";')]
+    assert cookies, 'login of %s failed: %r' % (user, response.headers)
+    return {'Cookie': cookies[0]}
