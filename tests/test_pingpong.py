@@ -1,0 +1,90 @@
+"""The pingpong example, served every supported way, judged by the official clients."""
+import json
+import os
+import subprocess
+
+import pytest
+import requests
+
+from tests.helpers import PYTHON, ROOT, Process, client, free_port, start_app
+
+VENV_BIN = os.path.dirname(PYTHON)
+PONG_AND_FIREBALL = ['pong'] + ['bang!'] * 10
+
+
+@pytest.fixture(scope='module')
+def pingpong():
+    process = start_app(['examples/pingpong/app.py'])
+    yield process
+    process.stop()
+
+
+def play(url, transports):
+    sio, seen = client(url, '/pingpong', transports)
+    try:
+        sio.emit('ping', {'type': 'ping'}, namespace='/pingpong')
+        sio.emit('ping', {'type': 'fireball'}, namespace='/pingpong')
+        return [data['sound'] for (data,) in seen.wait_for('pong', 11)], sio.transport()
+    finally:
+        sio.disconnect()
+
+
+@pytest.mark.parametrize('transports', [('websocket',), ('polling',)])
+def test_python_client(pingpong, transports):
+    assert play(pingpong.url, transports) == (PONG_AND_FIREBALL, transports[0])
+
+
+@pytest.mark.parametrize('transports', ['websocket', 'polling,websocket'])
+def test_node_client(pingpong, transports):
+    result = subprocess.run(['node', os.path.join(ROOT, 'tests', 'node', 'pingpong.js'),
+                             pingpong.url, transports], capture_output=True, text=True, timeout=30)
+    assert json.loads(result.stdout) == {'transport': 'websocket', 'sounds': PONG_AND_FIREBALL}
+
+
+def test_page_loads_the_client_from_the_app(pingpong):
+    page = requests.get(pingpong.url + '/').text
+    assert '/_socketio/socket.io.min.js' in page
+    script = requests.get(pingpong.url + '/_socketio/socket.io.min.js')
+    assert script.status_code == 200 and 'io' in script.text
+    assert script.headers['Content-Type'].startswith('text/javascript')
+    assert requests.get(pingpong.url + '/_socketio/../../setup.py').status_code == 404
+
+
+def test_gearbox_serve_with_the_paste_factory_in_debug_mode():
+    port = free_port()
+    config = open(os.path.join(ROOT, 'examples/pingpong/development.ini')).read()
+    assert 'debug = true' in config and 'egg:tgext.socketio#gevent' in config
+    ini = os.path.join(ROOT, 'examples/pingpong/test-%s.ini' % port)
+    with open(ini, 'w') as out:
+        out.write(config.replace('port = 8080', 'port = %s' % port))
+    try:
+        process = Process([os.path.join(VENV_BIN, 'gearbox'), 'serve', '-c', ini], port=port)
+        try:
+            assert play(process.url, ('websocket',)) == (PONG_AND_FIREBALL, 'websocket')
+        finally:
+            process.stop()
+    finally:
+        os.unlink(ini)
+
+
+def test_gunicorn_with_the_gevent_websocket_worker():
+    port = free_port()
+    process = Process([os.path.join(VENV_BIN, 'gunicorn'), '--paste',
+                       'examples/pingpong/development.ini', '-b', '127.0.0.1:%s' % port,
+                       '-k', 'geventwebsocket.gunicorn.workers.GeventWebSocketWorker'], port=port)
+    try:
+        assert play(process.url, ('websocket',)) == (PONG_AND_FIREBALL, 'websocket')
+        assert play(process.url, ('polling',)) == (PONG_AND_FIREBALL, 'polling')
+    finally:
+        process.stop()
+
+
+def test_start_up_without_monkey_patching_says_how_to_fix_it():
+    script = ('import sys; sys.path.insert(0, %r)\n'
+              'from examples.pingpong.app import make_app\n'
+              'make_app()\n' % ROOT)
+    result = subprocess.run([PYTHON, '-c', script], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert 'NotMonkeyPatched' in result.stderr
+    assert 'gevent.monkey.patch_all()' in result.stderr
+    assert 'GeventWebSocketWorker' in result.stderr

@@ -1,0 +1,34 @@
+"""The pingpong page as a person uses it, in headless Chromium."""
+import pytest
+
+from tests.browser import ConsoleErrors, chromium
+from tests.helpers import start_app
+
+
+@pytest.fixture(scope='module')
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope='module')
+def pingpong():
+    process = start_app(['examples/pingpong/app.py'])
+    yield process
+    process.stop()
+
+
+def test_ping_then_fireball(browser, pingpong):
+    page = browser.new_page()
+    errors = ConsoleErrors(page)
+    page.goto(pingpong.url + '/')
+    page.wait_for_function('window.socket && window.socket.connected')
+    page.click('#ping')
+    page.wait_for_function("document.querySelectorAll('#messages .sound').length === 1")
+    page.click('#fireball')
+    page.wait_for_function("document.querySelectorAll('#messages .sound').length === 11")
+    sounds = page.locator('#messages .sound').all_inner_texts()
+    assert sounds == ['pong'] + ['bang!'] * 10
+    assert page.evaluate('window.socket.io.engine.transport.name') == 'websocket'
+    assert errors == []
+    page.close()
