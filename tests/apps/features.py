@@ -19,7 +19,7 @@ from tg.configurator.components.auth import SimpleAuthenticationConfigurationCom
 from tg.predicates import has_permission, not_anonymous  # noqa: E402
 
 import tgext.socketio  # noqa: E402
-from tgext.socketio import (PubSubNamespace, SocketIOController,  # noqa: E402
+from tgext.socketio import (PublishError, PubSubNamespace, SocketIOController,  # noqa: E402
                             SocketIOError, SocketIONamespace, publish)
 
 USERS = {'alice': {'password': 'wonderland', 'permissions': ['admin']},
@@ -138,11 +138,11 @@ class Rooms(PubSubNamespace):
     def subscribe_broken(self):
         raise RuntimeError('hook failed')
 
-    def on_post(self, channel, data):
+    def on_post(self, channel, message):
         if channel not in self.channels:
             raise SocketIOError('subscribe to %r before posting to it' % channel,
                                 name='not_subscribed')
-        self.publish(channel, data)
+        self.publish(channel, {'message': message})
         return True
 
 
@@ -165,7 +165,11 @@ class RootController(TGController):
 
     @expose('json')
     def publish(self, channel, message, namespace='/rooms'):
-        publish(channel, {'message': message}, namespace=namespace)
+        try:
+            publish(channel, {'message': message}, namespace=namespace)
+        except PublishError as exc:
+            tg.response.status = 503
+            return {'error': str(exc)}
         return {'published': channel}
 
 

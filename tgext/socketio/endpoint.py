@@ -23,6 +23,10 @@ def build_server(namespace_classes, conf):
     server = Server(async_mode='gevent', client_manager=manager,
                     **settings.server_options(conf))
     server.tgext_settings = {key: conf[key] for key in settings.DEFAULTS}
+    # Listen to the bus now, not at the first client: publications made before
+    # anyone connects to this process would otherwise be missed by it.
+    server.manager_initialized = True
+    manager.initialize()
     for path, namespace_class in namespace_classes.items():
         server.register_namespace(NamespaceBridge(
             path, namespace_class, error_event=conf['socketio.error_event']))

@@ -18,13 +18,14 @@ def room(channel):
     return ROOM_PREFIX + channel
 
 
-def publish(channel, data, namespace='/', backend=None, event=None):
+def publish(channel, data, namespace='/', backend=None, event=None, bus_channel=None):
     """Send ``publication(data, channel)`` to every subscriber of ``channel``.
 
     ``namespace``: the namespace path the subscribers are connected to.
     ``backend``: a backend URL, to publish from a process that serves no
     Socket.IO (default: ``socketio.backend`` of the TurboGears config).
     ``event``: the event name (default: ``socketio.publication_event``).
+    ``bus_channel``: with ``backend``, the servers' ``socketio.channel``.
     Raises :class:`TypeError` for data that JSON cannot carry and
     :class:`~tgext.socketio.PublishError` when the backend is down.
     """
@@ -41,8 +42,8 @@ def publish(channel, data, namespace='/', backend=None, event=None):
         server.emit(event or server.tgext_settings['socketio.publication_event'],
                     (data, channel), to=room(channel), namespace=namespace)
         return
-    url, channel_name, default_event = _configured_backend(backend)
-    _writer(url, channel_name).emit(event or default_event, (data, channel),
+    url, configured_bus_channel, default_event = _configured_backend(backend)
+    _writer(url, bus_channel or configured_bus_channel).emit(event or default_event, (data, channel),
                       namespace=namespace, room=room(channel))
 
 

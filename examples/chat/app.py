@@ -1,0 +1,68 @@
+"""The chat example: rooms, a user id per client, messages fanned out to a room.
+
+Run: python examples/chat/app.py --port 8080 [--backend redis://127.0.0.1:6379/0]
+ or: gearbox serve -c examples/chat/development.ini
+"""
+if __name__ == '__main__':
+    from gevent import monkey
+    monkey.patch_all()
+
+import os  # noqa: E402
+import uuid  # noqa: E402
+
+from tg import TGController, expose  # noqa: E402
+from tg.support.converters import asint  # noqa: E402
+
+from tgext.socketio import PubSubNamespace, SocketIOController, SocketIOError  # noqa: E402
+from tgext.socketio import publish as publish_to_channel  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOMS = ('1', '2', '3')
+
+
+class Chat(PubSubNamespace):
+    def on_connect(self):
+        self.session['uid'] = uuid.uuid4().hex[:8]
+
+    def subscribe_room(self, room_id):
+        if str(room_id) not in ROOMS:
+            return False
+        self.session['room'] = 'room-%s' % room_id
+        self.emit('userid', self.session['uid'])
+        return self.session['room']
+
+    def on_user_message(self, text):
+        room = self.session.get('room')
+        if room not in self.channels:
+            raise SocketIOError('join a room first', name='no_room')
+        self.publish(room, {'uid': self.session['uid'], 'message': str(text)[:500]})
+
+
+class SocketIO(SocketIOController):
+    chat = Chat
+
+
+class RootController(TGController):
+    socketio = SocketIO()
+
+    @expose('chat.html')
+    def index(self, room='1'):
+        return dict(room=room if room in ROOMS else '1', rooms=ROOMS)
+
+    @expose('json')
+    def announce(self, room='1', message=''):
+        """Publish from an ordinary controller action: every open page shows it."""
+        channel = 'room-%s' % asint(room)
+        publish_to_channel(channel, {'uid': 'server', 'message': message}, namespace='/chat')
+        return dict(published=channel)
+
+
+def make_app(global_conf=None, **app_conf):
+    """PasteDeploy app factory (also used by ``python app.py``)."""
+    from examples.configuration import configurator
+    return configurator(RootController(), os.path.join(HERE, 'templates'), app_conf)
+
+
+if __name__ == '__main__':
+    from examples.configuration import run
+    run(make_app)

@@ -1,0 +1,95 @@
+"""Throwaway backend servers on free loopback ports: Redis, RabbitMQ, MongoDB protocol.
+
+Each can be stopped and started again on the same port, for restart tests.
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+
+from tests.helpers import PYTHON, Process, free_port, wait_for_port
+
+RABBITMQ_BIN = '/usr/lib/rabbitmq/bin'
+
+
+class Redis:
+    def __init__(self):
+        self.port = free_port()
+        self.url = 'redis://127.0.0.1:%s/0' % self.port
+        self.start()
+
+    def start(self):
+        self.process = Process([shutil.which('redis-server') or '/usr/bin/redis-server',
+                                '--bind', '127.0.0.1', '--port', str(self.port), '--save', '',
+                                '--appendonly', 'no'], port=self.port)
+
+    def stop(self):
+        self.process.stop()
+
+
+class RabbitMQ:
+    """A private RabbitMQ node: its own name, ports, data, cookie and epmd."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.home = tempfile.mkdtemp(prefix='tgext-rabbitmq-')
+        self.node = 'tgext%s@localhost' % self.port
+        self.url = 'amqp://guest:guest@127.0.0.1:%s//' % self.port
+        with open(os.path.join(self.home, 'enabled_plugins'), 'w') as plugins:
+            plugins.write('[].')
+        open(os.path.join(self.home, 'rabbitmq.conf'), 'w').close()
+        epmd_port = free_port()
+        self.env = {
+            'HOME': self.home, 'RABBITMQ_NODENAME': self.node,
+            'RABBITMQ_NODE_IP_ADDRESS': '127.0.0.1', 'RABBITMQ_NODE_PORT': str(self.port),
+            'RABBITMQ_DIST_PORT': str(free_port()), 'ERL_EPMD_ADDRESS': '127.0.0.1',
+            'ERL_EPMD_PORT': str(epmd_port),
+            'RABBITMQ_MNESIA_BASE': os.path.join(self.home, 'mnesia'),
+            'RABBITMQ_LOG_BASE': os.path.join(self.home, 'log'),
+            'RABBITMQ_ENABLED_PLUGINS_FILE': os.path.join(self.home, 'enabled_plugins'),
+            'RABBITMQ_CONFIG_FILE': os.path.join(self.home, 'rabbitmq'),
+        }
+        self.start()
+
+    def start(self):
+        self.process = Process([os.path.join(RABBITMQ_BIN, 'rabbitmq-server')],
+                               port=self.port, env=self.env, timeout=60)
+
+    def stop(self):
+        subprocess.run([os.path.join(RABBITMQ_BIN, 'rabbitmqctl'), '-n', self.node, 'stop'],
+                       env={**os.environ, **self.env}, capture_output=True, timeout=60)
+        self.process.stop()
+
+    def close(self):
+        self.stop()
+        subprocess.run(['epmd', '-kill'], env={**os.environ, **self.env}, capture_output=True,
+                       timeout=30)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+class Mongo:
+    """A SecantusDB server (MongoDB wire protocol), or the one at ``MONGO_URL``."""
+
+    def __init__(self):
+        self.external = os.environ.get('MONGO_URL')
+        if self.external:
+            self.url = self.external
+            return
+        self.port = free_port()
+        self.url = 'mongodb://127.0.0.1:%s/tgext_socketio_tests' % self.port
+        self.start()
+
+    def start(self):
+        self.process = Process([os.path.join(os.path.dirname(PYTHON), 'secantusd-py'),
+                                '--host', '127.0.0.1', '--port', str(self.port),
+                                '--storage-path', ':memory:', '--log-level', 'WARNING'],
+                               port=self.port, timeout=60)
+        wait_for_port(self.port)
+
+    def stop(self):
+        if not self.external:
+            self.process.stop()
+
+
+def close(server):
+    getattr(server, 'close', server.stop)()
