@@ -20,7 +20,7 @@ venv: $(STAMPS)/venv
 $(STAMPS)/venv: setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade 'pip>=24' 'setuptools<82' wheel
-	$(PY) -m pip install --quiet -e '.[redis,amqp,mongo,test]'
+	$(PY) -m pip install --quiet --config-settings editable_mode=compat -e '.[redis,amqp,mongo,test]'
 	mkdir -p $(STAMPS) && touch $@
 
 assets: $(STAMPS)/assets

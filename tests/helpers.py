@@ -1,5 +1,6 @@
 """Real processes and official clients for the tests."""
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -60,17 +61,17 @@ class Process:
     def alive(self):
         return self.popen.poll() is None
 
-    def stop(self, sig=None):
+    def stop(self, sig=signal.SIGTERM):
+        """Signal the whole process group (``make`` and its children too)."""
         if self.popen.poll() is None:
-            if sig is not None:
-                os.killpg(self.popen.pid, sig)
-            else:
-                self.popen.terminate()
             try:
+                os.killpg(self.popen.pid, sig)
                 self.popen.wait(10)
             except subprocess.TimeoutExpired:
-                self.popen.kill()
+                os.killpg(self.popen.pid, signal.SIGKILL)
                 self.popen.wait(10)
+            except ProcessLookupError:
+                pass
 
 
 def start_app(module_args, backend='memory://', env=None):
