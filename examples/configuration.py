@@ -23,6 +23,7 @@ def configurator(root, templates, app_conf):
         'serve_static': True,
         'tw2.enabled': True,
         'debug': False,
+        'templating.genshi.doctype': 'html5',
     })
     tgext.tw2.plugme(config)
     tgext.socketio.plugme(config)

@@ -10,8 +10,11 @@ if __name__ == '__main__':
 import os  # noqa: E402
 import uuid  # noqa: E402
 
+import tw2.core as twc  # noqa: E402
 from tg import TGController, expose  # noqa: E402
 from tg.support.converters import asint  # noqa: E402
+
+from axf_ractive import RactiveWidget, on_event, on_publication  # noqa: E402
 
 from tgext.socketio import PubSubNamespace, SocketIOController, SocketIOError  # noqa: E402
 from tgext.socketio import publish as publish_to_channel  # noqa: E402
@@ -42,12 +45,36 @@ class SocketIO(SocketIOController):
     chat = Chat
 
 
+class ChatWidget(RactiveWidget):
+    """One room of the chat: the user id, a form, and the room's messages."""
+
+    namespace = '/chat'
+    ractive_params = ['uid', 'lines', 'text']
+    room = twc.Param('the room to subscribe to', default='1')
+    uid = twc.Param(default='…')
+    lines = twc.Param(default=[])
+    text = twc.Param(default='')
+    ractive_template = """
+<p>You are <span id="uid">{{uid}}</span></p>
+<form id="send" on-submit="@this.send('user_message', text), @this.set('text', ''), false">
+  <input id="text" autocomplete="off" value="{{text}}"/> <button type="submit">Send</button>
+</form>
+<div id="lines">{{#lines}}<div class="line">{{uid}}: {{message}}</div>{{/lines}}</div>
+"""
+
+    def prepare(self):
+        self.bindings = [on_event('userid', set='uid'),
+                         on_publication(('room', self.room), append='lines')]
+        super().prepare()
+
+
 class RootController(TGController):
     socketio = SocketIO()
 
     @expose('chat.html')
     def index(self, room='1'):
-        return dict(room=room if room in ROOMS else '1', rooms=ROOMS)
+        room = room if room in ROOMS else '1'
+        return dict(room=room, rooms=ROOMS, chat=ChatWidget(id='chat', room=room))
 
     @expose('json')
     def announce(self, room='1', message=''):

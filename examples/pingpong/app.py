@@ -9,8 +9,10 @@ if __name__ == '__main__':
 
 import os  # noqa: E402
 
+import tw2.core as twc  # noqa: E402
 from tg import TGController, expose  # noqa: E402
 
+from axf_ractive import RactiveWidget, on_event  # noqa: E402
 from tgext.socketio import SocketIOController, SocketIONamespace  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -29,12 +31,26 @@ class SocketIO(SocketIOController):
     pingpong = PingPong
 
 
+class PingPongWidget(RactiveWidget):
+    """Buttons that send ``ping``; every ``pong`` is appended to ``messages``."""
+
+    namespace = '/pingpong'
+    ractive_params = ['messages']
+    messages = twc.Param(default=[])
+    bindings = [on_event('pong', append='messages')]
+    ractive_template = """
+<button id="ping" on-click="@this.send('ping', {type: 'ping'})">Ping</button>
+<button id="fireball" on-click="@this.send('ping', {type: 'fireball'})">Fireball</button>
+<div id="messages">{{#messages:idx}}<div class="sound">{{sound}}</div>{{/messages}}</div>
+"""
+
+
 class RootController(TGController):
     socketio = SocketIO()
 
     @expose('pingpong.html')
     def index(self):
-        return {}
+        return dict(pingpong=PingPongWidget(id='pingpong'))
 
 
 def make_app(global_conf=None, **app_conf):

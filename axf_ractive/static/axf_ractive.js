@@ -1,0 +1,124 @@
+/* axf_ractive client module: starts every RactiveWidget of the page and
+ * applies pushed data to it, as declared by the widget in Python.
+ *
+ * Each widget is a <div id=ID> holding its server-rendered HTML, followed by
+ * <script type="application/json" data-axf-ractive=ID> with its config.
+ * document.RAWidgets[ID] is its Ractive instance. Nothing else is global.
+ */
+(function () {
+  'use strict';
+  var widgets = document.RAWidgets = document.RAWidgets || {};
+  var sockets = {};
+
+  // Ractive 1.x no longer redraws after a native array mutation; this
+  // adaptor makes `ractive.get('list').push(x)` redraw, as Ractive 0.x did.
+  var MUTATORS = ['push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse'];
+  var redrawingArrays = {
+    filter: function (value) { return Array.isArray(value); },
+    wrap: function (ractive, array, keypath) {
+      MUTATORS.forEach(function (name) {
+        Object.defineProperty(array, name, {
+          configurable: true, enumerable: false, writable: true,
+          value: function () {
+            var result = Array.prototype[name].apply(array, arguments);
+            ractive.update(keypath);
+            return result;
+          }
+        });
+      });
+      return {
+        get: function () { return array; },
+        set: function (property, value) { array[property] = value; },
+        reset: function () { return false; },
+        teardown: function () { MUTATORS.forEach(function (name) { delete array[name]; }); }
+      };
+    }
+  };
+
+  function socketFor(namespace, path) {
+    var key = path + ' ' + namespace;
+    if (!sockets[key]) {
+      sockets[key] = window.io(namespace, { path: path });
+      sockets[key].on('ractive', applyUpdate);
+    }
+    return sockets[key];
+  }
+
+  function apply(ractive, op, keypath, value, key) {
+    if (op === 'set') return ractive.set(keypath, value);
+    if (op === 'append') return ractive.push(keypath, value);
+    if (op === 'merge') {
+      return ractive.set(keypath, Object.assign({}, ractive.get(keypath), value));
+    }
+    if (op === 'remove') {
+      var identity = (value !== null && typeof value === 'object') ? value[key] : value;
+      return ractive.set(keypath, (ractive.get(keypath) || []).filter(function (item) {
+        return !(item && item[key] === identity);
+      }));
+    }
+    throw new Error('axf_ractive: unknown operation ' + op);
+  }
+
+  // A server-addressed change: {ractive: {widget, op, keypath, value, key}}.
+  function applyUpdate(payload) {
+    var change = payload && payload.ractive;
+    var ractive = change && widgets[change.widget];
+    if (ractive) apply(ractive, change.op, change.keypath, change.value, change.key);
+    return Boolean(ractive);
+  }
+
+  function bind(ractive, binding, path) {
+    var socket = socketFor(binding.namespace, path);
+    if (binding.event !== 'publication') {
+      socket.on(binding.event, function (value) {
+        apply(ractive, binding.op, binding.keypath, value, binding.key);
+      });
+      return;
+    }
+    var channel = null;
+    socket.on('publication', function (data, from) {
+      if (from === channel && !applyUpdate(data)) {
+        apply(ractive, binding.op, binding.keypath, data, binding.key);
+      }
+    });
+    var subscribe = function () {
+      socket.emit.apply(socket, ['subscribe'].concat(binding.subscribe, [function (answer) {
+        if (typeof answer === 'string') channel = answer;
+      }]));
+    };
+    socket.on('connect', subscribe);  // again after every reconnection
+    if (socket.connected) subscribe();
+  }
+
+  function start(config) {
+    var ractive = new window.Ractive({
+      el: document.getElementById(config.id),
+      template: config.template,
+      data: config.data,
+      enhance: true,
+      adapt: [redrawingArrays]
+    });
+    if (config.namespace) {
+      var socket = socketFor(config.namespace, config.path);
+      ractive.send = function () { socket.emit.apply(socket, arguments); };
+    }
+    config.bindings.forEach(function (binding) { bind(ractive, binding, config.path); });
+    widgets[config.id] = ractive;
+    if (config.init) new Function('ractive', config.init)(ractive);
+  }
+
+  function startAll() {
+    var configs = document.querySelectorAll('script[type="application/json"][data-axf-ractive]');
+    Array.prototype.forEach.call(configs, function (element) {
+      if (!widgets[element.getAttribute('data-axf-ractive')]) {
+        start(JSON.parse(element.textContent));
+      }
+    });
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', startAll);
+  } else {
+    startAll();
+  }
+})();

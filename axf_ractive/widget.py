@@ -1,0 +1,66 @@
+"""RactiveWidget: a ToscaWidgets2 widget rendered and redrawn by Ractive.js."""
+import markupsafe
+import tw2.core as twc
+
+from . import render, resources
+from .serialise import script_json
+
+
+class RactiveWidget(twc.Widget):
+    """A widget whose Mustache ``ractive_template`` Ractive.js keeps up to date.
+
+    Class attributes:
+
+    ``ractive_params``
+        Names of widget params handed to Ractive as its data.
+    ``ractive_template``
+        The Ractive (Mustache) template; any number of root nodes.
+    ``bindings``
+        :func:`on_event` / :func:`on_publication` declarations: pushed data
+        that changes the widget's data, with no JavaScript to write.
+    ``namespace``
+        The Socket.IO namespace of bindings that name none, and of
+        ``@this.send(event, ...)`` calls in the template.
+    ``ractive_init``
+        Optional JavaScript run once with ``ractive`` (the instance) bound.
+
+    The HTML is rendered on the server first, so the content shows without
+    JavaScript; Ractive then takes that DOM over. In the browser the
+    instance is ``document.RAWidgets[id]``.
+    """
+
+    template = None  # rendered by generate_output, not by a tw2 template
+    ractive_params = []
+    ractive_template = ''
+    ractive_init = None
+    bindings = twc.Param('pushed data that changes the widget data', default=[])
+    namespace = twc.Param('Socket.IO namespace for bindings and send()', default=None)
+    socket_path = twc.Param('the path of the Socket.IO endpoint', default='/socketio')
+    resources = [resources.ractive_js, resources.client_js]
+
+    def prepare(self):
+        super().prepare()
+        if self.bindings or '.send(' in self.ractive_template:
+            self.safe_modify('resources')
+            self.resources.insert(1, resources.socketio_js)
+
+    def ractive_data(self):
+        """The data Ractive starts with: the ``ractive_params`` values."""
+        return {name: getattr(self, name) for name in self.ractive_params}
+
+    def ractive_config(self):
+        """What the client module needs to start this widget."""
+        return {
+            'id': self.id, 'template': self.ractive_template, 'data': self.ractive_data(),
+            'bindings': [dict(binding, namespace=binding.get('namespace') or self.namespace)
+                         for binding in self.bindings],
+            'namespace': self.namespace, 'path': self.socket_path, 'init': self.ractive_init,
+        }
+
+    def generate_output(self, displays_on):
+        html = render.render(self.ractive_template, self.ractive_data())
+        return markupsafe.Markup(
+            '<div id="{id}" class="axf-ractive">{html}</div>'
+            '<script type="application/json" data-axf-ractive="{id}">{config}</script>'
+        ).format(id=self.id, html=markupsafe.Markup(html),
+                 config=markupsafe.Markup(script_json(self.ractive_config())))
