@@ -36,6 +36,7 @@ class RactiveWidget(twc.Widget):
     bindings = twc.Param('pushed data that changes the widget data', default=[])
     namespace = twc.Param('Socket.IO namespace for bindings and send()', default=None)
     socket_path = twc.Param('the path of the Socket.IO endpoint', default='/socketio')
+    nested = twc.Param('RactiveWidgets shown inside this one, after its own view', default=[])
     resources = [resources.ractive_js, resources.client_js]
 
     def prepare(self):
@@ -51,16 +52,25 @@ class RactiveWidget(twc.Widget):
     def ractive_config(self):
         """What the client module needs to start this widget."""
         return {
-            'id': self.id, 'template': self.ractive_template, 'data': self.ractive_data(),
+            'id': self.id, 'el': self._view_id(), 'template': self.ractive_template,
+            'data': self.ractive_data(),
             'bindings': [dict(binding, namespace=binding.get('namespace') or self.namespace)
                          for binding in self.bindings],
             'namespace': self.namespace, 'path': self.socket_path, 'init': self.ractive_init,
         }
 
+    def _view_id(self):
+        """The element Ractive owns: the widget's own, or a view beside nested widgets."""
+        return self.id + ':view' if self.nested else self.id
+
     def generate_output(self, displays_on):
-        html = render.render(self.ractive_template, self.ractive_data())
+        view = markupsafe.Markup(render.render(self.ractive_template, self.ractive_data()))
+        if self.nested:
+            view = markupsafe.Markup('<div id="{view_id}">{view}</div>{nested}').format(
+                view_id=self._view_id(), view=view,
+                nested=markupsafe.Markup('').join(child.display() for child in self.nested))
         return markupsafe.Markup(
-            '<div id="{id}" class="axf-ractive">{html}</div>'
+            '<div id="{id}" class="axf-ractive">{view}</div>'
             '<script type="application/json" data-axf-ractive="{id}">{config}</script>'
-        ).format(id=self.id, html=markupsafe.Markup(html),
+        ).format(id=self.id, view=view,
                  config=markupsafe.Markup(script_json(self.ractive_config())))

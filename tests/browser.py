@@ -19,9 +19,11 @@ def chromium():
 
 
 class ConsoleErrors(list):
-    """Collects a page's console errors and uncaught exceptions."""
+    """Collects a page's console errors, uncaught exceptions and failed responses."""
 
     def __init__(self, page):
         super().__init__()
         page.on('console', lambda message: message.type == 'error' and self.append(message.text))
         page.on('pageerror', lambda error: self.append(str(error)))
+        page.on('response', lambda response: response.status >= 400 and self.append(
+            'HTTP %s %s' % (response.status, response.url)))

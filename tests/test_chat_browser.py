@@ -22,6 +22,7 @@ def open_room(browser, url, room):
     errors = ConsoleErrors(page)
     page.goto('%s/?room=%s' % (url, room))
     page.wait_for_function("document.getElementById('uid').textContent.length === 8")
+    page.wait_for_function("document.RAWidgets.chat.subscriptions.includes('room-%s')" % room)
     return page, errors
 
 

@@ -83,7 +83,10 @@
     });
     var subscribe = function () {
       socket.emit.apply(socket, ['subscribe'].concat(binding.subscribe, [function (answer) {
-        if (typeof answer === 'string') channel = answer;
+        if (typeof answer !== 'string') return;  // refused: the error event says why
+        channel = answer;
+        if (ractive.subscriptions.indexOf(answer) < 0) ractive.subscriptions.push(answer);
+        ractive.fire('subscribed', answer);
       }]));
     };
     socket.on('connect', subscribe);  // again after every reconnection
@@ -92,7 +95,7 @@
 
   function start(config) {
     var ractive = new window.Ractive({
-      el: document.getElementById(config.id),
+      el: document.getElementById(config.el),
       template: config.template,
       data: config.data,
       enhance: true,
@@ -102,6 +105,7 @@
       var socket = socketFor(config.namespace, config.path);
       ractive.send = function () { socket.emit.apply(socket, arguments); };
     }
+    ractive.subscriptions = [];  // channels the server acknowledged
     config.bindings.forEach(function (binding) { bind(ractive, binding, config.path); });
     widgets[config.id] = ractive;
     if (config.init) new Function('ractive', config.init)(ractive);

@@ -1,0 +1,85 @@
+"""How RactiveWidgets render: serialisation, first paint, bindings, injected resources."""
+import json
+import re
+
+import pytest
+import requests
+
+from axf_ractive import on_event, on_publication, update
+from axf_ractive.render import render, to_mustache
+from axf_ractive.serialise import script_json
+from tests.helpers import start_app
+
+TALK_TEMPLATE = '{{#messages:idx}}<div>{{sound}}</div>{{/messages}}'
+
+
+@pytest.mark.parametrize('value', ['</script><script>alert(1)</script>', '<!-- x', 'a\u2028b\u2029c',
+                                   'fish & chips', {'nested': ['</SCRIPT>']}])
+def test_script_json_cannot_break_out_and_round_trips(value):
+    text = script_json(value)
+    assert '<' not in text and '>' not in text and '&' not in text
+    assert '\u2028' not in text and '\u2029' not in text
+    assert json.loads(text) == value
+
+
+def test_first_paint_of_the_talks_template():
+    html = render(TALK_TEMPLATE, {'messages': [{'sound': 'pong'}, {'sound': 'bang!'}]})
+    assert html == '<div>pong</div><div>bang!</div>'
+    assert to_mustache('{{# items : i }}x{{/items}}{{^empty:j}}y{{/empty}}') == \
+        '{{#items}}x{{/items}}{{^empty}}y{{/empty}}'
+
+
+def test_first_paint_escapes_html_and_keeps_every_root():
+    html = render('<h2>{{title}}</h2><p>{{body}}</p>', {'title': '<b>', 'body': 'a & b'})
+    assert html == '<h2>&lt;b&gt;</h2><p>a &amp; b</p>'
+
+
+def test_bindings_declare_one_operation():
+    assert on_event('pong', append='messages') == {
+        'event': 'pong', 'namespace': None, 'op': 'append', 'keypath': 'messages'}
+    assert on_publication(('room', '1'), namespace='/chat', append='lines') == {
+        'event': 'publication', 'subscribe': ['room', '1'], 'namespace': '/chat',
+        'op': 'append', 'keypath': 'lines'}
+    assert update('chat', {'id': 1}, remove='lines', key='id') == {'ractive': {
+        'widget': 'chat', 'value': {'id': 1}, 'op': 'remove', 'keypath': 'lines', 'key': 'id'}}
+    with pytest.raises(TypeError):
+        on_event('pong', append='a', set='b')
+    with pytest.raises(TypeError):
+        on_event('pong', remove='lines')
+    with pytest.raises(TypeError):
+        on_event('pong', push='lines')
+
+
+@pytest.fixture(scope='module')
+def gallery():
+    process = start_app(['-m', 'tests.apps.gallery'])
+    yield process
+    process.stop()
+
+
+def script_sources(html):
+    return re.findall(r'<script type="text/javascript" src="([^"]+)"', html)
+
+
+def test_resources_are_injected_once_per_page(gallery):
+    html = requests.get(gallery.url + '/').text
+    sources = script_sources(html)
+    assert sorted(sources) == ['/_socketio/ractive.min.js', '/_socketio/socket.io.min.js',
+                               '/tw2/resources/axf_ractive/static/axf_ractive.js']
+    for source in sources:
+        assert requests.get(gallery.url + source).status_code == 200
+
+
+def test_the_socket_client_only_when_a_widget_needs_it(gallery):
+    sources = script_sources(requests.get(gallery.url + '/cards').text)
+    assert sorted(sources) == ['/_socketio/ractive.min.js',
+                               '/tw2/resources/axf_ractive/static/axf_ractive.js']
+
+
+def test_each_widget_is_registered_by_its_id(gallery):
+    html = requests.get(gallery.url + '/').text
+    configs = {match: json.loads(config) for match, config in re.findall(
+        r'<script type="application/json" data-axf-ractive="([^"]+)">(.*?)</script>', html)}
+    assert sorted(configs) == ['board', 'child', 'first', 'parent', 'second', 'xss']
+    assert all(config['id'] == name for name, config in configs.items())
+    assert configs['parent']['el'] == 'parent:view' and configs['first']['el'] == 'first'
