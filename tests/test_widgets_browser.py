@@ -51,6 +51,7 @@ def test_ractive_takes_over_without_duplicating_anything(browser, gallery):
     # the same class twice: two independent instances
     page.evaluate("document.RAWidgets.first.set('title', 'Changed')")
     assert page.locator('.card-title').all_inner_texts()[:2] == ['Changed', 'Two']
+    assert page.inner_text('.parent') == 'parent (ready)'  # ractive_init ran once
     # the nested child is its own widget, untouched by its parent's redraw
     page.evaluate("document.RAWidgets.parent.set('label', 'outer')")
     assert page.inner_text('#child .card-title') == 'Child'

@@ -32,6 +32,7 @@ class Parent(RactiveWidget):
     ractive_params = ['label']
     label = twc.Param(default='parent')
     ractive_template = '<h3 class="parent">{{label}}</h3>'
+    ractive_init = "ractive.set('label', ractive.get('label') + ' (ready)');"
 
 
 class Board(RactiveWidget):
