@@ -1,4 +1,5 @@
 """Real processes and official clients for the tests."""
+import collections
 import os
 import signal
 import socket
@@ -85,11 +86,13 @@ class Recorder:
 
     def __init__(self):
         self.events = []
+        self.counts = collections.Counter()
         self._changed = threading.Condition()
 
     def __call__(self, event, *args):
         with self._changed:
             self.events.append((event, args))
+            self.counts[event] += 1
             self._changed.notify_all()
 
     def of(self, event):
@@ -99,10 +102,13 @@ class Recorder:
     def wait_for(self, event, count=1, timeout=10):
         deadline = time.monotonic() + timeout
         with self._changed:
-            while len([1 for name, _ in self.events if name == event]) < count:
+            while self.counts[event] < count:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError('expected %s %r, got %r' % (count, event, self.events))
+                    got = [name for name, _ in self.events]
+                    raise AssertionError('expected %s %r, got %d of them (%d events, last: %r)'
+                                         % (count, event, got.count(event), len(got),
+                                            repr(self.events[-1:])[:200]))
                 self._changed.wait(left)
         return self.of(event)
 

@@ -8,9 +8,12 @@ if __name__ == '__main__':
     from gevent import monkey
     monkey.patch_all()
 
+import collections  # noqa: E402
+import gc  # noqa: E402
 import os  # noqa: E402
 
 import gevent  # noqa: E402
+from greenlet import greenlet  # noqa: E402
 import tg  # noqa: E402
 from formencode import validators  # noqa: E402
 from tg import MinimalApplicationConfigurator, TGController, expose, require, validate  # noqa: E402
@@ -156,12 +159,54 @@ class SocketIO(SocketIOController):
         return 'an ordinary page beside the endpoint'
 
 
+def live_greenlets():
+    """Live greenlets by what they run."""
+    kinds = collections.Counter()
+    for obj in gc.get_objects():
+        if isinstance(obj, greenlet) and not obj.dead:
+            run = getattr(obj, '_run', None) or getattr(obj, 'run', None)
+            kinds[getattr(run, '__qualname__', type(obj).__name__)] += 1
+    return kinds
+
+
+def rss_kb():
+    with open('/proc/self/status') as status:
+        return int(next(line for line in status if line.startswith('VmRSS')).split()[1])
+
+
 class RootController(TGController):
     socketio = SocketIO()
 
     @expose()
     def index(self):
         return 'features app'
+
+    @expose('json')
+    def stats(self):
+        """What the server holds, for leak tests."""
+        server = self.socketio.server
+        gc.collect()
+        return {'connections': sum(len(bridge.connections)
+                                   for bridge in server.namespace_handlers.values()),
+                'rooms': sum(len(rooms) for rooms in server.manager.rooms.values()),
+                'engineio_sockets': len(server.eio.sockets),
+                'greenlets': sum(live_greenlets().values()), 'greenlet_kinds': live_greenlets(),
+                'rss_kb': rss_kb(), 'pid': os.getpid()}
+
+    @expose('json')
+    def flood(self, count, size, per_second='1000', heavy_size='0'):
+        """Broadcast ``count`` chunks of ``size`` bytes to the room 'flood', paced,
+        and as many of ``heavy_size`` bytes to the room 'heavy'."""
+        chunk, heavy = 'x' * int(size), 'h' * int(heavy_size)
+        server = self.socketio.server
+        batch = max(1, int(per_second) // 50)
+        for number in range(int(count)):
+            server.emit('chunk', {'n': number, 'data': chunk}, to='flood', namespace='/features')
+            if heavy:
+                server.emit('heavy', heavy, to='heavy', namespace='/features')
+            if number % batch == batch - 1:
+                gevent.sleep(0.02)
+        return {'sent': int(count)}
 
     @expose('json')
     def publish(self, channel, message, namespace='/rooms'):
@@ -198,5 +243,9 @@ if __name__ == '__main__':
     parser.add_argument('--backend', default='memory://')
     args = parser.parse_args()
     serving.serve(make_app(**{'socketio.backend': args.backend,
-                              'socketio.cors_allowed_origins': os.environ.get('CORS', '')}),
+                              'socketio.cors_allowed_origins': os.environ.get('CORS', ''),
+                              'socketio.slow_client_timeout':
+                                  os.environ.get('SLOW_CLIENT_TIMEOUT', '5'),
+                              'socketio.ping_interval': os.environ.get('PING_INTERVAL', '25'),
+                              'socketio.ping_timeout': os.environ.get('PING_TIMEOUT', '20')}),
                   '127.0.0.1', args.port)

@@ -134,16 +134,3 @@ class NamespaceBridge(socketio.Namespace):
         if eio_sid is not None:
             self.server._send_packet(eio_sid, self.server.packet_class(
                 packet.ACK, namespace=self.namespace, id=ack_id, data=args))
-
-
-class Server(socketio.Server):
-    """A python-socketio server that hands events to :class:`NamespaceBridge`."""
-
-    def _handle_event(self, eio_sid, namespace, id, data):
-        namespace = namespace or '/'
-        bridge = self.namespace_handlers.get(namespace)
-        if not isinstance(bridge, NamespaceBridge):
-            return super()._handle_event(eio_sid, namespace, id, data)
-        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
-        if sid is not None and self.manager.is_connected(sid, namespace):
-            bridge.receive(sid, id, data)

@@ -7,7 +7,8 @@ import logging
 import weakref
 
 from . import backends, settings
-from .bridge import NamespaceBridge, Server
+from .bridge import NamespaceBridge
+from .server import Server
 from .patching import require_monkey_patching
 
 log = logging.getLogger(__name__)

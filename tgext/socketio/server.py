@@ -1,0 +1,115 @@
+"""The python-socketio server of tgext.socketio.
+
+Two changes to python-socketio's behaviour:
+
+* client events of bridged namespaces go to the connection's mailbox (see
+  :mod:`.bridge`) instead of a greenlet per event;
+* a client that stops reading is dropped, instead of growing the server's
+  memory without bound: when more than ``max_queued_packets`` packets have
+  waited for it for ``slow_client_timeout`` seconds, or ten times as many at
+  any moment (a client that reads drains a burst well before either);
+* disconnecting a client never waits for it to poll (python-engineio would
+  hold the request that caused it, e.g. a malformed polling POST, forever),
+  and its ping timer dies with it instead of sleeping out the ping interval.
+"""
+import logging
+import socket
+import time
+
+import engineio
+import gevent
+import socketio
+
+from .bridge import NamespaceBridge
+
+log = logging.getLogger(__name__)
+
+
+class EngineIOServer(engineio.Server):
+    """python-engineio whose disconnects neither wait nor leave a ping timer behind."""
+
+    def start_background_task(self, target, *args, **kwargs):
+        task = super().start_background_task(target, *args, **kwargs)
+        if getattr(target, '__name__', None) == '_send_ping':
+            target.__self__.tgext_ping_task = task  # the socket's ping timer
+        return task
+
+    def _trigger_event(self, event, *args, **kwargs):
+        if event == 'disconnect':
+            closing = self.sockets.get(args[0])
+            ping_task = getattr(closing, 'tgext_ping_task', None)
+            if ping_task is not None and ping_task is not gevent.getcurrent():
+                ping_task.kill(block=False)
+        return super()._trigger_event(event, *args, **kwargs)
+
+    def disconnect(self, sid=None):
+        closing = [sid] if sid is not None else list(self.sockets)
+        for closing_sid in closing:
+            engineio_socket = self.sockets.pop(closing_sid, None)
+            if engineio_socket is not None:
+                engineio_socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
+
+
+class Server(socketio.Server):
+    """A python-socketio server for per-connection namespace objects."""
+
+    def __init__(self, *args, max_queued_packets=1000, slow_client_timeout=5, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_queued_packets = max_queued_packets
+        self.slow_client_timeout = slow_client_timeout
+        self._backlogged_since = {}
+        self._dropping = set()
+
+    def _engineio_server_class(self):
+        return EngineIOServer
+
+    def _handle_event(self, eio_sid, namespace, id, data):
+        namespace = namespace or '/'
+        bridge = self.namespace_handlers.get(namespace)
+        if not isinstance(bridge, NamespaceBridge):
+            return super()._handle_event(eio_sid, namespace, id, data)
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        if sid is not None and self.manager.is_connected(sid, namespace):
+            bridge.receive(sid, id, data)
+
+    def _send_eio_packet(self, eio_sid, eio_pkt):
+        if self._keeps_up(eio_sid):
+            super()._send_eio_packet(eio_sid, eio_pkt)
+
+    def _send_packet(self, eio_sid, pkt):
+        if self._keeps_up(eio_sid):
+            super()._send_packet(eio_sid, pkt)
+
+    def _keeps_up(self, eio_sid):
+        """False (and the client on its way out) if too much already waits for it."""
+        if eio_sid in self._dropping:
+            return False
+        engineio_socket = self.eio.sockets.get(eio_sid)
+        queued = engineio_socket.queue.qsize() if engineio_socket is not None else 0
+        if queued < self.max_queued_packets:
+            self._backlogged_since.pop(eio_sid, None)
+            return True
+        since = self._backlogged_since.setdefault(eio_sid, time.monotonic())
+        if queued < 10 * self.max_queued_packets \
+                and time.monotonic() - since < self.slow_client_timeout:
+            return True
+        log.warning('Dropping slow client %s: %d packets queued for %.1f s', eio_sid, queued,
+                    time.monotonic() - since)
+        self._backlogged_since.pop(eio_sid, None)
+        self._dropping.add(eio_sid)
+        engineio_socket.queue.queue.clear()  # free the memory now
+        websocket = self.environ.get(eio_sid, {}).get('wsgi.websocket')
+        if websocket is not None:  # unblock a writer stuck on a full TCP buffer
+            try:
+                websocket.stream.handler.socket.shutdown(socket.SHUT_RDWR)
+            except (OSError, AttributeError):
+                pass
+        # Not inline: we may be in the middle of a broadcast to this client's rooms.
+        self.start_background_task(self._drop, eio_sid)
+        return False
+
+    def _drop(self, eio_sid):
+        try:
+            self.eio.disconnect(eio_sid)
+        finally:
+            self._dropping.discard(eio_sid)
