@@ -4,6 +4,7 @@ Each can be stopped and started again on the same port, for restart tests.
 """
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 
@@ -25,6 +26,9 @@ class Redis:
 
     def stop(self):
         self.process.stop()
+
+    def kill(self):
+        self.process.stop(signal.SIGKILL)
 
 
 class RabbitMQ:
@@ -60,6 +64,9 @@ class RabbitMQ:
                        env={**os.environ, **self.env}, capture_output=True, timeout=60)
         self.process.stop()
 
+    def kill(self):
+        self.process.stop(signal.SIGKILL)
+
     def close(self):
         self.stop()
         subprocess.run(['epmd', '-kill'], env={**os.environ, **self.env}, capture_output=True,
@@ -89,6 +96,9 @@ class Mongo:
     def stop(self):
         if not self.external:
             self.process.stop()
+
+    def kill(self):
+        self.process.stop(signal.SIGKILL)
 
 
 def close(server):

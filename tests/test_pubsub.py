@@ -210,3 +210,43 @@ def test_backend_restart_under_running_servers(cluster):
         assert cluster.publish('room-5', 'recovered-%d' % n).status_code == 200
     wait_for_messages(seen, 'room-5', expected)
     assert before >= 1
+
+
+PUBLISH_STREAM = """
+import sys, time
+from tgext.socketio import PublishError, publish
+for number in range(int(sys.argv[2])):
+    try:
+        publish('room-6', {'message': number}, namespace='/rooms', backend=sys.argv[1])
+        print('ok', number, flush=True)
+    except PublishError as exc:
+        print('failed', number, exc, flush=True)
+    time.sleep(0.05)
+"""
+
+
+@pytest.mark.parametrize('cluster', ['amqp', 'mongodb', 'redis'], indirect=True)
+def test_backend_killed_during_a_publish_stream(cluster):
+    if cluster.backend.__dict__.get('external'):
+        pytest.skip('the server at MONGO_URL is not ours to kill')
+    _, seen, _ = cluster.subscriber('room', '6')
+    publisher = subprocess.Popen([PYTHON, '-c', PUBLISH_STREAM, cluster.url, '400'],
+                                 stdout=subprocess.PIPE, text=True)
+    time.sleep(3)
+    cluster.backend.kill()
+    time.sleep(1)
+    cluster.backend.start()
+    output, _ = publisher.communicate(timeout=240)
+    outcomes = [line.split(' ', 2) for line in output.splitlines()]
+    published = [int(number) for outcome, number, *_ in outcomes if outcome == 'ok']
+    failed = [int(number) for outcome, number, *_ in outcomes if outcome == 'failed']
+    assert failed, 'the publisher was never told that the backend was down'
+    received = [data['message'] for data, channel in seen.of('publication') if channel == 'room-6']
+    recovered = [number for number in received if number > max(failed)]
+    assert recovered, 'nothing arrived after the backend came back'
+    # From the first delivery after the restart on, every accepted publication arrives.
+    expected = [number for number in published if number >= recovered[0]]
+    wait_for_messages(seen, 'room-6', [number for number in received if number < recovered[0]]
+                      + expected, timeout=30)
+    assert not set(received) & set(failed), 'a publish that raised was delivered'
+
