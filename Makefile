@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8080
 STAMPS := .stamps
 
-.PHONY: demo pingpong test test-quick servers assets venv clean
+.PHONY: demo pingpong test bench servers assets venv clean
 
 demo: venv assets
 	$(PY) examples/chat/app.py --port $(PORT) --backend memory://
@@ -16,11 +16,15 @@ pingpong: venv assets
 test: venv assets servers
 	$(PY) -m pytest tests
 
+# Benchmarks: prints the table, writes docs/benchmarks/{results.jsonl,README.md,benchmarks.png}.
+bench: venv assets servers
+	$(PY) -m bench.run
+
 venv: $(STAMPS)/venv
 $(STAMPS)/venv: setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade 'pip>=24' 'setuptools<82' wheel
-	$(PY) -m pip install --quiet --config-settings editable_mode=compat -e '.[redis,amqp,mongo,test]'
+	$(PY) -m pip install --quiet --config-settings editable_mode=compat -e '.[redis,amqp,mongo,test,bench]'
 	mkdir -p $(STAMPS) && touch $@
 
 assets: $(STAMPS)/assets

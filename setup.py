@@ -36,6 +36,7 @@ setup(
             'playwright>=1.45', 'gunicorn>=22', 'gearbox>=0.3', 'repoze.who>=2.4',
             'secantusdb==0.7.0b3', 'redis>=5,<9', 'kombu>=5.3,<6', 'pymongo>=4.6,<5',
         ],
+        'bench': ['matplotlib>=3.7', 'py-spy>=0.3'],
     },
     entry_points={
         'paste.server_factory': ['gevent = tgext.socketio.serving:server_factory'],

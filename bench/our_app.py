@@ -1,0 +1,56 @@
+"""tgext.socketio under benchmark: the examples' chat and pingpong namespaces in one app,
+plus a page of 10 RactiveWidgets and the same markup as a plain Genshi page.
+
+python bench/our_app.py --port N [--backend URL]
+"""
+from gevent import monkey
+
+monkey.patch_all()
+
+import os  # noqa: E402
+
+import tw2.core as twc  # noqa: E402
+from tg import TGController, expose  # noqa: E402
+
+from axf_ractive import RactiveWidget  # noqa: E402
+from examples.chat.app import Chat  # noqa: E402
+from examples.configuration import configurator, run  # noqa: E402
+from examples.pingpong.app import PingPong  # noqa: E402
+from tgext.socketio import SocketIOController  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ITEMS = [{'name': 'item %d' % n, 'price': n * 3} for n in range(10)]
+
+
+class Listing(RactiveWidget):
+    ractive_params = ['title', 'items']
+    title = twc.Param(default='')
+    items = twc.Param(default=[])
+    ractive_template = ('<h2>{{title}}</h2><ul>{{#items:i}}<li>{{name}}: {{price}}</li>'
+                        '{{/items}}</ul>')
+
+
+class SocketIO(SocketIOController):
+    chat = Chat
+    pingpong = PingPong
+
+
+class RootController(TGController):
+    socketio = SocketIO()
+
+    @expose('page.html')
+    def widgets(self):
+        return dict(widgets=[Listing(id='w%d' % n, title='Listing %d' % n, items=ITEMS)
+                             for n in range(10)], listings=[])
+
+    @expose('page.html')
+    def plain(self):
+        return dict(widgets=[], listings=[('Listing %d' % n, ITEMS) for n in range(10)])
+
+
+def make_app(global_conf=None, **app_conf):
+    return configurator(RootController(), os.path.join(HERE, 'templates'), app_conf)
+
+
+if __name__ == '__main__':
+    run(make_app)

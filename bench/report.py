@@ -1,0 +1,108 @@
+"""Tables and charts of benchmark rows: medians per scenario and ratios to the baseline."""
+import statistics
+
+OURS, BASELINE = 'tgext.socketio', 'python-socketio'
+LOWER_IS_BETTER = {'rss_kib_per_connection'}
+UNITS = {'deliveries_per_s': 'deliveries/s', 'round_trips_per_s': 'round trips/s',
+         'rss_kib_per_connection': 'KiB RSS per connection (lower is better)',
+         'requests_per_s': 'pages/s (baseline: the same markup without widgets)'}
+
+
+def _median(rows, key):
+    values = [row[key] for row in rows if row.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def _scenarios(rows):
+    names = []
+    for row in rows:
+        if row['scenario'] not in names:
+            names.append(row['scenario'])
+    return names
+
+
+def summary(rows):
+    """Per scenario: the metric, both medians and their ratio, and latency/CPU medians."""
+    result = []
+    for name in _scenarios(rows):
+        of = {system: [row for row in rows if row['scenario'] == name and row['system'] == system]
+              for system in (OURS, BASELINE)}
+        metric = of[OURS][0]['metric']
+        ours, baseline = _median(of[OURS], metric), _median(of[BASELINE], metric)
+        entry = {'scenario': name, 'metric': metric, 'ours': ours, 'baseline': baseline,
+                 'ratio': ours / baseline if ours and baseline else None}
+        for key in ('p50_ms', 'p99_ms', 'server_cpu_s', 'loadgen_cpu_s', 'connects_per_s'):
+            entry[key] = (_median(of[OURS], key), _median(of[BASELINE], key))
+        entry['lost'] = sum(row.get('lost', 0) for row in of[OURS])
+        entry['duplicates'] = sum(row.get('duplicates', 0) for row in of[OURS])
+        result.append(entry)
+    return result
+
+
+def _number(value, digits=0):
+    if value is None:
+        return '–'
+    return '{:,.{}f}'.format(value, digits)
+
+
+def _pair(values, digits=1):
+    return '%s / %s' % (_number(values[0], digits), _number(values[1], digits))
+
+
+def markdown(rows, machine, repeats):
+    lines = [
+        '# Benchmarks', '',
+        'Medians of %d interleaved repeats; ratio = tgext.socketio / plain python-socketio 5 '
+        '(the baseline, same handlers, same gevent server, measured in the same run). '
+        'Pairs are tgext.socketio / baseline. Regenerate with `make bench`.' % repeats, '',
+        'Machine: %(machine)s, %(cpus)s CPUs, Python %(python)s, node %(node)s, '
+        'kernel %(kernel)s, %(date)s.' % machine, '',
+        '| scenario | metric | tgext.socketio | baseline | ratio | p50 ms | p99 ms | '
+        'lost / dup | server CPU s | load generator CPU s |',
+        '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ]
+    for entry in summary(rows):
+        digits = 1 if entry['metric'] in LOWER_IS_BETTER else 0
+        lines.append('| %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s |' % (
+            entry['scenario'], UNITS[entry['metric']], _number(entry['ours'], digits),
+            _number(entry['baseline'], digits), _number(entry['ratio'], 2),
+            _pair(entry['p50_ms']), _pair(entry['p99_ms']),
+            '%d / %d' % (entry['lost'], entry['duplicates']), _pair(entry['server_cpu_s']),
+            _pair(entry['loadgen_cpu_s'])))
+    lines += ['', '![benchmarks](benchmarks.png)', '']
+    return '\n'.join(lines)
+
+
+def chart(rows, path):
+    """Ratios per scenario, and latency distributions of the latency scenarios."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    entries = summary(rows)
+    figure, (ratios, latency) = plt.subplots(1, 2, figsize=(13, 5))
+    names = [entry['scenario'] for entry in entries]
+    values = [entry['ratio'] or 0 for entry in entries]
+    ratios.barh(names, values, color=['#4c72b0' if entry['metric'] not in LOWER_IS_BETTER
+                                      else '#dd8452' for entry in entries])
+    ratios.axvline(1.0, color='black', linewidth=1)
+    ratios.invert_yaxis()
+    ratios.set_xlabel('tgext.socketio / python-socketio (memory: lower is better)')
+    ratios.set_title('Median ratio to the baseline')
+    for name in [entry['scenario'] for entry in entries if entry['p50_ms'][0] is not None]:
+        for system, style in ((OURS, '-'), (BASELINE, '--')):
+            histograms = [row['histogram'] for row in rows
+                          if row['scenario'] == name and row['system'] == system]
+            if histograms:
+                edges = [edge for edge, _ in histograms[0]]
+                shares = [statistics.median(h[i][1] for h in histograms)
+                          for i in range(len(edges))]
+                latency.plot(edges, shares, style, label='%s, %s' % (name, system))
+    latency.set_xscale('log')
+    latency.set_xlabel('latency, ms')
+    latency.set_ylabel('share of messages at most this late')
+    latency.set_title('Latency distribution')
+    latency.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)

@@ -1,0 +1,159 @@
+"""make bench: each scenario against tgext.socketio and plain python-socketio, interleaved.
+
+python -m bench.run [--repeats 3] [--quick] [--out docs/benchmarks]
+
+Writes results.jsonl (one JSON line per measurement), README.md (medians and ratios to the
+baseline measured in the same run) and benchmarks.png into --out, and prints the table.
+Only ratios from one interleaved run mean anything: absolute figures move with the machine.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+from tests import servers
+from tests.helpers import PYTHON, ROOT, Process, free_port
+
+from . import report
+
+LOADGEN = os.path.join(ROOT, 'bench', 'loadgen.js')
+SYSTEMS = {
+    'tgext.socketio': [PYTHON, os.path.join(ROOT, 'bench', 'our_app.py')],
+    'python-socketio': [PYTHON, os.path.join(ROOT, 'bench', 'baseline_server.py')],
+}
+PAGE_PATHS = {'tgext.socketio': '/widgets', 'python-socketio': '/plain'}
+
+
+def scenarios(quick):
+    """(name, loadgen scenario, options, servers, main metric)."""
+    scale = (lambda full, small: small) if quick else (lambda full, small: full)
+    return [
+        ('fan-out 200', 'fanout', {'subscribers': 200, 'messages': scale(100, 10)}, 1,
+         'deliveries_per_s'),
+        ('fan-out 1,000', 'fanout', {'subscribers': scale(1000, 300), 'messages': scale(40, 5)},
+         1, 'deliveries_per_s'),
+        ('fan-out 5,000', 'fanout', {'subscribers': scale(5000, 500), 'messages': scale(10, 3)},
+         1, 'deliveries_per_s'),
+        ('round trips, 50 clients', 'roundtrip', {'clients': 50, 'seconds': scale(5, 1)}, 1,
+         'round_trips_per_s'),
+        ('idle connections', 'idle', {'connections': scale(5000, 300)}, 1,
+         'rss_kib_per_connection'),
+        ('cross-process (Redis)', 'fanout', {'subscribers': scale(1000, 200),
+                                             'messages': scale(40, 5)}, 2, 'deliveries_per_s'),
+        ('page with 10 widgets', 'page', {'seconds': scale(5, 1), 'concurrency': 10}, 1,
+         'requests_per_s'),
+    ]
+
+
+def cpu_seconds(pid):
+    with open('/proc/%d/stat' % pid) as stat:
+        fields = stat.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def rss_kib(pid):
+    with open('/proc/%d/status' % pid) as status:
+        return int(next(line for line in status if line.startswith('VmRSS')).split()[1])
+
+
+def loadgen(scenario, url, options):
+    args = ['node', LOADGEN, scenario, url] + ['%s=%s' % item for item in options.items()]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        raise RuntimeError('load generator failed: %s' % result.stderr[-2000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def measure_idle(url, pid, options):
+    """Hold the connections, read the server's RSS, then let them go."""
+    before = rss_kib(pid)
+    args = ['node', LOADGEN, 'idle', url] + ['%s=%s' % item for item in options.items()]
+    holder = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    ready = json.loads(holder.stdout.readline())
+    time.sleep(1)
+    held = rss_kib(pid)
+    holder.stdin.close()
+    holder.wait(60)
+    ready['rss_kib_per_connection'] = (held - before) / ready['connections']
+    return ready
+
+
+def measure(system, scenario, options, server_count, backend):
+    # Pages: the baseline is the same markup without widgets, in the same TurboGears app.
+    command = SYSTEMS['tgext.socketio' if scenario == 'page' else system]
+    processes = [Process(command + ['--port', str(port), '--backend', backend], port=port)
+                 for port in [free_port() for _ in range(server_count)]]
+    try:
+        url = processes[0].url
+        requests_warm_up(url, scenario, system)
+        pids = [process.popen.pid for process in processes]
+        cpu_before = sum(cpu_seconds(pid) for pid in pids)
+        if scenario == 'idle':
+            result = measure_idle(url, pids[0], options)
+        elif scenario == 'page':
+            result = loadgen('page', url, dict(options, path=PAGE_PATHS[system]))
+        else:
+            if server_count > 1:
+                options = dict(options, subscribe_urls=','.join(p.url for p in processes))
+            result = loadgen(scenario, url, options)
+        result['server_cpu_s'] = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+        if result.get('failures'):
+            raise RuntimeError('%s: %d failed requests' % (scenario, result['failures']))
+        return result
+    finally:
+        for process in processes:
+            process.stop()
+
+
+def requests_warm_up(url, scenario, system):
+    """One short run first, so that lazily built objects are not measured."""
+    if scenario == 'page':
+        loadgen('page', url, {'seconds': 0.3, 'concurrency': 2, 'path': PAGE_PATHS[system]})
+    elif scenario in ('fanout', 'roundtrip'):
+        loadgen('roundtrip', url, {'clients': 2, 'seconds': 0.2})
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog='python -m bench.run')
+    parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--quick', action='store_true', help='small sizes, for a smoke test')
+    parser.add_argument('--out', default=os.path.join(ROOT, 'docs', 'benchmarks'))
+    args = parser.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    machine = {'machine': platform.machine(), 'cpus': os.cpu_count(),
+               'python': platform.python_version(), 'kernel': platform.release(),
+               'node': subprocess.run(['node', '--version'], capture_output=True,
+                                      text=True).stdout.strip(),
+               'date': time.strftime('%Y-%m-%d')}
+    redis = servers.Redis()
+    rows = []
+    try:
+        for name, scenario, options, server_count, metric in scenarios(args.quick):
+            backend = redis.url if server_count > 1 else 'memory://'
+            for repeat in range(args.repeats):
+                for system in SYSTEMS:  # interleaved: ours, baseline, ours, baseline, ...
+                    result = measure(system, scenario, options, server_count, backend)
+                    row = {'scenario': name, 'system': system, 'repeat': repeat,
+                           'metric': metric, **result}
+                    rows.append(row)
+                    print(json.dumps({key: row[key] for key in ('scenario', 'system', 'repeat')}
+                                     | {metric: round(result[metric], 2)}), flush=True)
+    finally:
+        redis.stop()
+    with open(os.path.join(args.out, 'results.jsonl'), 'w') as out:
+        for row in rows:
+            out.write(json.dumps(row) + '\n')
+    table = report.markdown(rows, machine, args.repeats)
+    with open(os.path.join(args.out, 'README.md'), 'w') as out:
+        out.write(table)
+    report.chart(rows, os.path.join(args.out, 'benchmarks.png'))
+    print(table)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
