@@ -40,7 +40,7 @@ class RootController(TGController):
 
     @expose('page.html')
     def widgets(self):
-        return dict(widgets=[Listing(id='w%d' % n, title='Listing %d' % n, items=ITEMS)
+        return dict(widgets=[Listing.req(id='w%d' % n, title='Listing %d' % n, items=ITEMS)
                              for n in range(10)], listings=[])
 
     @expose('page.html')

@@ -23,6 +23,7 @@ def configurator(root, templates, app_conf):
         'serve_static': True,
         'tw2.enabled': True,
         'debug': False,
+        'auto_reload_templates': False,  # tw2 re-parses its templates on every page otherwise
         'templating.genshi.doctype': 'html5',
     })
     tgext.tw2.plugme(config)

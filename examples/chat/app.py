@@ -74,7 +74,7 @@ class RootController(TGController):
     @expose('chat.html')
     def index(self, room='1'):
         room = room if room in ROOMS else '1'
-        return dict(room=room, rooms=ROOMS, chat=ChatWidget(id='chat', room=room))
+        return dict(room=room, rooms=ROOMS, chat=ChatWidget.req(id='chat', room=room))
 
     @expose('json')
     def announce(self, room='1', message=''):

@@ -50,7 +50,7 @@ class RootController(TGController):
 
     @expose('pingpong.html')
     def index(self):
-        return dict(pingpong=PingPongWidget(id='pingpong'))
+        return dict(pingpong=PingPongWidget.req(id='pingpong'))
 
 
 def make_app(global_conf=None, **app_conf):

@@ -33,6 +33,16 @@ def _signature(function):
     return inspect.signature(function)
 
 
+@functools.lru_cache(maxsize=None)
+def _plain_arity(function):
+    """``(fewest, most)`` positional arguments after ``self``, or None if not that simple."""
+    parameters = list(_signature(function).parameters.values())[1:]
+    if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters):
+        return None
+    required = sum(1 for p in parameters if p.default is p.empty)
+    return required, len(parameters)
+
+
 def _decoration(method):
     function = getattr(method, '__func__', method)
     return getattr(function, 'decoration', None) or Decoration(function)
@@ -40,6 +50,9 @@ def _decoration(method):
 
 def _validated(method, decoration, args):
     """Bind ``args`` to the handler's parameters and run its validations."""
+    arity = _plain_arity(method.__func__)
+    if not decoration.validations and arity and arity[0] <= len(args) <= arity[1]:
+        return args, {}  # the common case, without Signature.bind
     try:
         bound = _signature(method.__func__).bind(None, *args)
     except TypeError as exc:

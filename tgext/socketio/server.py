@@ -34,13 +34,11 @@ class EngineIOServer(engineio.Server):
             target.__self__.tgext_ping_task = task  # the socket's ping timer
         return task
 
-    def _trigger_event(self, event, *args, **kwargs):
-        if event == 'disconnect':
-            closing = self.sockets.get(args[0])
-            ping_task = getattr(closing, 'tgext_ping_task', None)
-            if ping_task is not None and ping_task is not gevent.getcurrent():
-                ping_task.kill(block=False)
-        return super()._trigger_event(event, *args, **kwargs)
+    def stop_ping_timer(self, sid):
+        """Kill the greenlet that would sleep out the ping interval of ``sid``."""
+        ping_task = getattr(self.sockets.get(sid), 'tgext_ping_task', None)
+        if ping_task is not None and ping_task is not gevent.getcurrent():
+            ping_task.kill(block=False)
 
     def disconnect(self, sid=None):
         closing = [sid] if sid is not None else list(self.sockets)
@@ -71,6 +69,10 @@ class Server(socketio.Server):
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         if sid is not None and self.manager.is_connected(sid, namespace):
             bridge.receive(sid, id, data)
+
+    def _handle_eio_disconnect(self, eio_sid, reason):
+        self.eio.stop_ping_timer(eio_sid)
+        super()._handle_eio_disconnect(eio_sid, reason)
 
     def _send_eio_packet(self, eio_sid, eio_pkt):
         if self._keeps_up(eio_sid):
