@@ -3,6 +3,20 @@ import pytest
 from tests.helpers import start_app
 
 
+@pytest.fixture(scope='module')
+def pingpong():
+    process = start_app(['examples/pingpong/app.py'])
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope='module')
+def gallery():
+    process = start_app(['-m', 'tests.apps.gallery'])
+    yield process
+    process.stop()
+
+
 @pytest.fixture(scope='session')
 def features():
     """The feature app on the memory backend, as a real gevent server."""

@@ -124,6 +124,21 @@ def client(url, namespace, transports=('websocket',), headers=None, auth=None):
     return sio, recorder
 
 
+def connect_refusals(url, namespace, headers=None):
+    """The connect errors a client gets for ``namespace`` (it must be refused)."""
+    sio = socketio.Client(reconnection=False)
+    refusals = []
+    sio.on('connect_error', refusals.append, namespace=namespace)
+    try:
+        sio.connect(url, namespaces=[namespace], socketio_path='socketio',
+                    transports=['websocket'], headers=headers or {})
+    except socketio.exceptions.ConnectionError:
+        return refusals
+    finally:
+        sio.disconnect()
+    raise AssertionError('%s accepted the connection' % namespace)
+
+
 def login(url, user, password):
     """The Cookie header of a user logged in through TurboGears' login handler."""
     response = requests.post(url + '/login_handler', data={'login': user, 'password': password},

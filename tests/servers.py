@@ -14,10 +14,11 @@ RABBITMQ_BIN = '/usr/lib/rabbitmq/bin'
 
 
 class Redis:
-    def __init__(self):
+    def __init__(self, start=True):
         self.port = free_port()
         self.url = 'redis://127.0.0.1:%s/0' % self.port
-        self.start()
+        if start:
+            self.start()
 
     def start(self):
         self.process = Process([shutil.which('redis-server') or '/usr/bin/redis-server',
@@ -34,7 +35,7 @@ class Redis:
 class RabbitMQ:
     """A private RabbitMQ node: its own name, ports, data, cookie and epmd."""
 
-    def __init__(self):
+    def __init__(self, start=True):
         self.port = free_port()
         self.home = tempfile.mkdtemp(prefix='tgext-rabbitmq-')
         self.node = 'tgext%s@localhost' % self.port
@@ -53,7 +54,8 @@ class RabbitMQ:
             'RABBITMQ_ENABLED_PLUGINS_FILE': os.path.join(self.home, 'enabled_plugins'),
             'RABBITMQ_CONFIG_FILE': os.path.join(self.home, 'rabbitmq'),
         }
-        self.start()
+        if start:
+            self.start()
 
     def start(self):
         self.process = Process([os.path.join(RABBITMQ_BIN, 'rabbitmq-server')],
@@ -77,14 +79,15 @@ class RabbitMQ:
 class Mongo:
     """A SecantusDB server (MongoDB wire protocol), or the one at ``MONGO_URL``."""
 
-    def __init__(self):
+    def __init__(self, start=True):
         self.external = os.environ.get('MONGO_URL')
         if self.external:
             self.url = self.external
             return
         self.port = free_port()
         self.url = 'mongodb://127.0.0.1:%s/tgext_socketio_tests' % self.port
-        self.start()
+        if start:
+            self.start()
 
     def start(self):
         self.process = Process([os.path.join(os.path.dirname(PYTHON), 'secantusd-py'),

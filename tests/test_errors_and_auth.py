@@ -3,10 +3,9 @@ import json
 
 import pytest
 import requests
-import socketio
 import websocket
 
-from tests.helpers import client, login
+from tests.helpers import client, connect_refusals, login
 
 
 def error_of(recorder):
@@ -40,14 +39,8 @@ def test_require_allows_a_logged_in_user(features):
 
 
 def test_namespace_predicate_refuses_the_connection(features):
-    sio = socketio.Client(reconnection=False)
-    refusals = []
-    sio.on('connect_error', refusals.append, namespace='/private')
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        sio.connect(features.url, namespaces=['/private'], socketio_path='socketio',
-                    transports=['websocket'])
-    sio.disconnect()
-    assert refusals == [{'message': 'private namespace: log in first'}]
+    assert connect_refusals(features.url, '/private') == [
+        {'message': 'private namespace: log in first'}]
     allowed, _ = client(features.url, '/private', headers=login(features.url, 'bob', 'builder'))
     try:
         assert allowed.call('hello', namespace='/private') == 'hello bob'
@@ -115,11 +108,7 @@ def test_handler_can_raise_its_own_error(features):
 
 
 def test_unknown_namespace_is_a_connect_error(features):
-    sio = socketio.Client(reconnection=False)
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        sio.connect(features.url, namespaces=['/nowhere'], socketio_path='socketio',
-                    transports=['websocket'])
-    sio.disconnect()
+    assert connect_refusals(features.url, '/nowhere') == [{'message': 'Unable to connect'}]
 
 
 def raw_websocket(url):

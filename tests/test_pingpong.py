@@ -6,17 +6,10 @@ import subprocess
 import pytest
 import requests
 
-from tests.helpers import PYTHON, ROOT, Process, client, free_port, start_app
+from tests.helpers import PYTHON, ROOT, Process, client, free_port
 
 VENV_BIN = os.path.dirname(PYTHON)
 PONG_AND_FIREBALL = ['pong'] + ['bang!'] * 10
-
-
-@pytest.fixture(scope='module')
-def pingpong():
-    process = start_app(['examples/pingpong/app.py'])
-    yield process
-    process.stop()
 
 
 def play(url, transports):

@@ -2,20 +2,12 @@
 import pytest
 
 from tests.browser import ConsoleErrors, chromium
-from tests.helpers import start_app
 
 
 @pytest.fixture(scope='module')
 def browser():
     with chromium() as browser:
         yield browser
-
-
-@pytest.fixture(scope='module')
-def pingpong():
-    process = start_app(['examples/pingpong/app.py'])
-    yield process
-    process.stop()
 
 
 def test_ping_then_fireball(browser, pingpong):

@@ -250,3 +250,36 @@ def test_backend_killed_during_a_publish_stream(cluster):
                       + expected, timeout=30)
     assert not set(received) & set(failed), 'a publish that raised was delivered'
 
+
+
+RETRY_LOG = {'redis': 'Cannot receive from redis', 'amqp': 'Cannot receive from rabbotmq',
+             'mongodb': 'Cannot receive from MongoDB'}  # python-socketio's spelling
+
+
+@pytest.mark.parametrize('kind', ['amqp', 'mongodb', 'redis'])
+def test_a_backend_down_at_start_up_is_retried_not_fatal(kind):
+    backend = BACKENDS[kind](start=False)
+    if backend.__dict__.get('external'):
+        pytest.skip('the server at MONGO_URL is already up')
+    app = start_app(['-m', 'tests.apps.features'], backend=backend.url)
+    try:
+        assert requests.get(app.url + '/', timeout=10).text == 'features app'  # not frozen
+        sio, seen = client(app.url, '/rooms')
+        assert sio.call('subscribe', ('room', '8'), namespace='/rooms') == 'room-8'
+        deadline = time.monotonic() + 30
+        while RETRY_LOG[kind] not in app.output():
+            assert time.monotonic() < deadline, app.output()
+            time.sleep(0.2)
+        assert app.alive()
+        backend.start()
+        deadline = time.monotonic() + 90
+        while not seen.of('publication'):  # the listener connects by itself
+            assert time.monotonic() < deadline, 'never recovered'
+            response = requests.get(app.url + '/publish', timeout=30,
+                                    params={'channel': 'room-8', 'message': 'finally'})
+            assert response.status_code in (200, 503)
+            time.sleep(0.5)
+        sio.disconnect()
+    finally:
+        app.stop()
+        servers.close(backend)

@@ -5,10 +5,9 @@ import subprocess
 
 import pytest
 import requests
-import socketio
 
 from tests import servers
-from tests.helpers import PYTHON, ROOT, Process, client, free_port
+from tests.helpers import PYTHON, ROOT, Process, client, connect_refusals, free_port
 
 README = open(os.path.join(ROOT, 'README.md'), encoding='utf-8').read()
 
@@ -53,11 +52,7 @@ def test_pingpong_namespace(readme_app):
 
 
 def test_account_namespace_refuses_anonymous(readme_app):
-    sio = socketio.Client(reconnection=False)
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        sio.connect(readme_app.url, namespaces=['/account'], socketio_path='socketio',
-                    transports=['websocket'])
-    sio.disconnect()
+    assert connect_refusals(readme_app.url, '/account') == [{'message': 'log in first'}]
 
 
 def test_chat_publications_from_a_controller_and_from_outside(readme_app, redis):

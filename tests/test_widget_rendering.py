@@ -8,7 +8,6 @@ import requests
 from axf_ractive import on_event, on_publication, update
 from axf_ractive.render import render, to_mustache
 from axf_ractive.serialise import script_json
-from tests.helpers import start_app
 
 TALK_TEMPLATE = '{{#messages:idx}}<div>{{sound}}</div>{{/messages}}'
 
@@ -48,13 +47,6 @@ def test_bindings_declare_one_operation():
         on_event('pong', remove='lines')
     with pytest.raises(TypeError):
         on_event('pong', push='lines')
-
-
-@pytest.fixture(scope='module')
-def gallery():
-    process = start_app(['-m', 'tests.apps.gallery'])
-    yield process
-    process.stop()
 
 
 def script_sources(html):

@@ -4,17 +4,9 @@ import requests
 
 from tests.apps.gallery import XSS_BODY, XSS_TITLE
 from tests.browser import ConsoleErrors, chromium
-from tests.helpers import start_app
 
 CARD_TITLES = ['One', 'Two', XSS_TITLE, 'Child']
 WIDGET_IDS = ['board', 'child', 'first', 'parent', 'second', 'xss']
-
-
-@pytest.fixture(scope='module')
-def gallery():
-    process = start_app(['-m', 'tests.apps.gallery'])
-    yield process
-    process.stop()
 
 
 @pytest.fixture(scope='module')

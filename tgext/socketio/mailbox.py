@@ -2,13 +2,15 @@
 
 Events of one client must run in the order they were sent, while different
 clients run concurrently. A greenlet per event (python-socketio's default)
-loses the order and costs a spawn per message; a mailbox keeps one worker
-greenlet alive only while the client has work queued.
+loses the order and costs a spawn per message; a mailbox has one worker
+greenlet that drains it, and lingers briefly for the next event before it
+exits, so an active client reuses one greenlet and an idle one holds none.
 """
 import collections
 import logging
 
 import gevent
+import gevent.event
 
 log = logging.getLogger(__name__)
 
@@ -16,9 +18,13 @@ log = logging.getLogger(__name__)
 class Mailbox:
     """A FIFO of jobs drained by at most one greenlet at a time."""
 
+    #: Seconds an idle worker waits for the next job before it exits.
+    linger = 1.0
+
     def __init__(self):
         self._jobs = collections.deque()
         self._worker = None
+        self._wakeup = gevent.event.Event()
         self._closed = False
 
     def put(self, job, *args):
@@ -28,19 +34,28 @@ class Mailbox:
         self._jobs.append((job, args))
         if self._worker is None:
             self._worker = gevent.spawn(self._drain)
+        else:
+            self._wakeup.set()
 
     def close(self):
-        """Drop queued jobs; a job already running finishes."""
+        """Drop queued jobs and let the worker go; a job already running finishes."""
         self._closed = True
         self._jobs.clear()
+        self._wakeup.set()
 
     def _drain(self):
         try:
-            while self._jobs:
-                job, args = self._jobs.popleft()
-                try:
-                    job(*args)
-                except Exception:
-                    log.exception('Unhandled error in connection job %r', job)
+            while True:
+                while self._jobs:
+                    job, args = self._jobs.popleft()
+                    try:
+                        job(*args)
+                    except Exception:
+                        log.exception('Unhandled error in connection job %r', job)
+                if self._closed:
+                    return
+                self._wakeup.clear()
+                if not self._wakeup.wait(self.linger) and not self._jobs:
+                    return
         finally:
             self._worker = None

@@ -1,6 +1,6 @@
 """The python-socketio server of tgext.socketio.
 
-Two changes to python-socketio's behaviour:
+Three changes to python-socketio's behaviour:
 
 * client events of bridged namespaces go to the connection's mailbox (see
   :mod:`.bridge`) instead of a greenlet per event;
@@ -43,9 +43,10 @@ class EngineIOServer(engineio.Server):
     def disconnect(self, sid=None):
         closing = [sid] if sid is not None else list(self.sockets)
         for closing_sid in closing:
-            engineio_socket = self.sockets.pop(closing_sid, None)
-            if engineio_socket is not None:
+            engineio_socket = self.sockets.get(closing_sid)
+            if engineio_socket is not None:  # closed while still listed: hooks can find it
                 engineio_socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
+                self.sockets.pop(closing_sid, None)
 
 
 class Server(socketio.Server):
@@ -72,6 +73,7 @@ class Server(socketio.Server):
 
     def _handle_eio_disconnect(self, eio_sid, reason):
         self.eio.stop_ping_timer(eio_sid)
+        self._backlogged_since.pop(eio_sid, None)
         super()._handle_eio_disconnect(eio_sid, reason)
 
     def _send_eio_packet(self, eio_sid, eio_pkt):
