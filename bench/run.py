@@ -88,7 +88,8 @@ def measure(system, scenario, options, server_count, backend):
                  for port in [free_port() for _ in range(server_count)]]
     try:
         url = processes[0].url
-        requests_warm_up(url, scenario, system)
+        for process in processes:
+            requests_warm_up(process.url, scenario, system)
         pids = [process.popen.pid for process in processes]
         cpu_before = sum(cpu_seconds(pid) for pid in pids)
         if scenario == 'idle':

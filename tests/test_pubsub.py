@@ -283,3 +283,18 @@ def test_a_backend_down_at_start_up_is_retried_not_fatal(kind):
     finally:
         app.stop()
         servers.close(backend)
+
+
+def test_a_worker_joins_the_bus_when_it_starts_not_at_its_first_client():
+    redis_server = servers.Redis()
+    app = start_app(['-m', 'tests.apps.features'], backend=redis_server.url)
+    try:
+        import redis
+        bus = redis.Redis.from_url(redis_server.url)
+        deadline = time.monotonic() + 10
+        while dict(bus.pubsub_numsub('tgext.socketio')).get(b'tgext.socketio', 0) < 1:
+            assert time.monotonic() < deadline, 'no listener on the bus before the first request'
+            time.sleep(0.05)
+    finally:
+        app.stop()
+        redis_server.stop()

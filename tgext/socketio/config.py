@@ -26,6 +26,7 @@ class SocketIOConfigurationComponent(ConfigurationComponent):
     def get_actions(self):
         return (ConfigReadyConfigurationAction(self._check_process),
                 ConfigReadyConfigurationAction(self._register_formencode),
+                AppReadyConfigurationAction(self._start_servers),
                 AppReadyConfigurationAction(self._add_middleware))
 
     def _check_process(self, conf, app):
@@ -40,6 +41,14 @@ class SocketIOConfigurationComponent(ConfigurationComponent):
         if Invalid not in conf['validation.exceptions']:
             conf['validation.exceptions'].append(Invalid)
         conf['validation.explode'].setdefault(Invalid, _explode_formencode)
+
+    def _start_servers(self, conf, app):
+        """Join the bus at start-up, so no publication is missed before the first client."""
+        from .controller import mounted_controllers
+        root = conf.get('tg.root_controller')
+        for controller in mounted_controllers(root) if root is not None else []:
+            controller.start(conf)
+        return app
 
     def _add_middleware(self, conf, app):
         return SocketIOMiddleware(app, assets_url=conf['socketio.assets_url'],

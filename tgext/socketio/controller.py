@@ -40,8 +40,13 @@ class SocketIOController(TGController):
     def server(self):
         """The python-socketio server, built from the config on first use."""
         if self._server is None:
-            self._server = build_server(self.namespace_classes(), config)
+            self.start(config)
         return self._server
+
+    def start(self, conf):
+        """Build the server now: its pub/sub listener joins the bus before any client."""
+        if self._server is None:
+            self._server = build_server(self.namespace_classes(), conf)
 
     @expose()
     def index(self, *args, **kw):
@@ -56,3 +61,25 @@ class SocketIOController(TGController):
             environ[HANDSHAKE_LOCALS] = tgcontext.current_locals()
         environ[ENDPOINT] = self.server
         return ''
+
+
+def mounted_controllers(root, depth=6):
+    """The SocketIOController instances reachable from ``root`` through attributes."""
+    found, seen, level = [], set(), [root]
+    for _ in range(depth):
+        below = []
+        for controller in level:
+            if id(controller) in seen:
+                continue
+            seen.add(id(controller))
+            if isinstance(controller, SocketIOController):
+                found.append(controller)
+            names = set(vars(controller)) | {name for klass in type(controller).__mro__
+                                             for name in vars(klass)}
+            for name in names:
+                if not name.startswith('_'):
+                    value = inspect.getattr_static(controller, name, None)
+                    if isinstance(value, TGController):
+                        below.append(value)
+        level = below
+    return found
