@@ -119,6 +119,23 @@ def test_subscribers_receive_every_publication_once_in_order(cluster):
     wait_for_messages(seen, 'room-1', expected + ['cli'])
 
 
+@pytest.mark.parametrize('cluster', ['amqp', 'mongodb', 'redis'], indirect=True)
+def test_a_burst_of_concurrent_publishes_leaves_the_bus_listening(cluster):
+    """300 publishes at once in the subscribers' process. The stock Redis manager ran out
+    of connections here and rebuilt its client, closing its own listener: the process
+    then missed what other processes published."""
+    _, seen, _ = cluster.subscriber('room', '11')
+    assert requests.get(cluster.b.url + '/burst', params={'channel': 'room-11', 'count': 300},
+                        timeout=60).json() == {'published': 300}
+    deadline = time.monotonic() + 30
+    while len(messages(seen, 'room-11')) < 300 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(messages(seen, 'room-11')) == list(range(300))
+    cluster.publish('room-11', 'from the other process', on='a')
+    wait_for_messages(seen, 'room-11', messages(seen, 'room-11')[:300]
+                      + ['from the other process'], timeout=5)
+
+
 REFUSALS = [(('closed',), 'subscription to \'closed\' refused', None),
             (('staff',), 'admins only', 'method_access_denied'),
             (('numbered', '0'), None, 'invalid_method_args'),

@@ -194,6 +194,14 @@ class RootController(TGController):
                 'rss_kb': rss_kb(), 'pid': os.getpid()}
 
     @expose('json')
+    def burst(self, channel, count):
+        """Publish ``count`` messages to ``channel`` from as many concurrent greenlets."""
+        publishers = [gevent.spawn(publish, channel, {'message': number}, namespace='/rooms')
+                      for number in range(int(count))]
+        gevent.joinall(publishers, raise_error=True)
+        return {'published': int(count)}
+
+    @expose('json')
     def flood(self, count, size, per_second='1000', heavy_size='0'):
         """Broadcast ``count`` chunks of ``size`` bytes to the room 'flood', paced,
         and as many of ``heavy_size`` bytes to the room 'heavy'."""
