@@ -16,7 +16,7 @@ def test_jobs_run_in_order_and_a_failing_job_does_not_stop_the_rest():
 
 def test_the_worker_lingers_for_the_next_job_then_exits():
     mailbox = Mailbox()
-    mailbox.linger = 0.1
+    mailbox.linger = 0.05
     mailbox.put(lambda: None)
     gevent.sleep(0.01)
     worker = mailbox._worker

@@ -18,8 +18,10 @@ log = logging.getLogger(__name__)
 class Mailbox:
     """A FIFO of jobs drained by at most one greenlet at a time."""
 
-    #: Seconds an idle worker waits for the next job before it exits.
-    linger = 1.0
+    #: Seconds an idle worker waits for the next job before it exits: long enough for
+    #: an active client's next event, short enough that one-off events (thousands of
+    #: subscriptions at once) leave no timers behind.
+    linger = 0.1
 
     def __init__(self):
         self._jobs = collections.deque()
