@@ -108,7 +108,7 @@ def test_handler_can_raise_its_own_error(features):
 
 
 def test_unknown_namespace_is_a_connect_error(features):
-    assert connect_refusals(features.url, '/nowhere') == [{'message': 'Unable to connect'}]
+    assert connect_refusals(features.url, '/nowhere') == ['Unable to connect']
 
 
 def raw_websocket(url):
