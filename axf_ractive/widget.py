@@ -49,11 +49,11 @@ class RactiveWidget(twc.Widget):
         """The data Ractive starts with: the ``ractive_params`` values."""
         return {name: getattr(self, name) for name in self.ractive_params}
 
-    def ractive_config(self):
-        """What the client module needs to start this widget."""
+    def ractive_config(self, data):
+        """What the client module needs to start this widget with ``data``."""
         return {
             'id': self.id, 'el': self._view_id(), 'template': self.ractive_template,
-            'data': self.ractive_data(),
+            'data': data,
             'bindings': [dict(binding, namespace=binding.get('namespace') or self.namespace)
                          for binding in self.bindings],
             'namespace': self.namespace, 'path': self.socket_path, 'init': self.ractive_init,
@@ -64,7 +64,8 @@ class RactiveWidget(twc.Widget):
         return self.id + ':view' if self.nested else self.id
 
     def generate_output(self, displays_on):
-        view = markupsafe.Markup(render.render(self.ractive_template, self.ractive_data()))
+        data = self.ractive_data()
+        view = markupsafe.Markup(render.render(self.ractive_template, data))
         if self.nested:
             view = markupsafe.Markup('<div id="{view_id}">{view}</div>{nested}').format(
                 view_id=self._view_id(), view=view,
@@ -73,4 +74,4 @@ class RactiveWidget(twc.Widget):
             '<div id="{id}" class="axf-ractive">{view}</div>'
             '<script type="application/json" data-axf-ractive="{id}">{config}</script>'
         ).format(id=self.id, view=view,
-                 config=markupsafe.Markup(script_json(self.ractive_config())))
+                 config=markupsafe.Markup(script_json(self.ractive_config(data))))

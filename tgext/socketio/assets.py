@@ -5,6 +5,7 @@
 ``socketio.assets_dir`` when set, else in ``public/node_modules`` of this
 checkout, else in ``./public/node_modules`` and ``./node_modules``.
 """
+import functools
 import mimetypes
 import os
 
@@ -28,6 +29,7 @@ def candidate_dirs(configured=None):
             os.path.join(os.getcwd(), 'node_modules')]
 
 
+@functools.lru_cache(maxsize=None)
 def asset_path(name, configured=None):
     """The file serving asset ``name``; ``LookupError`` says how to install it."""
     relative = ASSETS[name]
@@ -51,10 +53,16 @@ def serve(name, configured, start_response):
     except LookupError as exc:
         start_response('500 Internal Server Error', [('Content-Type', 'text/plain')])
         return [str(exc).encode('utf-8')]
-    with open(path, 'rb') as asset:
-        body = asset.read()
+    body = _contents(path)
     content_type = mimetypes.guess_type(name)[0] or 'application/json'
     start_response('200 OK', [('Content-Type', content_type + '; charset=utf-8'),
                               ('Content-Length', str(len(body))),
                               ('Cache-Control', 'public, max-age=3600')])
     return [body]
+
+
+@functools.lru_cache(maxsize=None)
+def _contents(path):
+    """The bytes of an asset file, read once per process."""
+    with open(path, 'rb') as asset:
+        return asset.read()

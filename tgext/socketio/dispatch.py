@@ -43,9 +43,11 @@ def _plain_arity(function):
     return required, len(parameters)
 
 
+_UNDECORATED = Decoration(None)  # no requirements, no validations
+
+
 def _decoration(method):
-    function = getattr(method, '__func__', method)
-    return getattr(function, 'decoration', None) or Decoration(function)
+    return getattr(getattr(method, '__func__', method), 'decoration', _UNDECORATED)
 
 
 def _validated(method, decoration, args):

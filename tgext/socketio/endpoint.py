@@ -23,7 +23,7 @@ def build_server(namespace_classes, conf):
                                       channel=conf['socketio.channel'])
     server = Server(async_mode='gevent', client_manager=manager,
                     **settings.server_options(conf))
-    server.tgext_settings = {key: conf[key] for key in settings.DEFAULTS}
+    server.publication_event = conf['socketio.publication_event']
     # Listen to the bus now, not at the first client: publications made before
     # anyone connects to this process would otherwise be missed by it.
     server.manager_initialized = True

@@ -37,7 +37,7 @@ class SocketIOMiddleware:
             return self.app(environ, start_response)
         endpoint = self.endpoints.get(path)
         if endpoint is not None and 'sid=' in query:
-            return _engineio(endpoint, environ, start_response)
+            return endpoint.handle_request(environ, start_response)
         return self._through_turbogears(path, environ, start_response)
 
     def _through_turbogears(self, path, environ, start_response):
@@ -55,29 +55,4 @@ class SocketIOMiddleware:
         if hasattr(result, 'close'):
             result.close()
         self.endpoints[path] = endpoint
-        return _engineio(endpoint, environ, start_response)
-
-
-def _engineio(server, environ, start_response):
-    """Let python-socketio answer, refusing what it would choke on.
-
-    A body over ``max_http_buffer_size`` gets 413 at once (python-engineio
-    would block until the session times out), and a request for a session
-    that is closing gets 400 (python-engineio raises ``KeyError``).
-    """
-    try:
-        length = int(environ.get('CONTENT_LENGTH') or 0)
-    except ValueError:
-        return _refuse(start_response, '400 Bad Request', 'invalid Content-Length')
-    if length > server.eio.max_http_buffer_size:
-        return _refuse(start_response, '413 Payload Too Large',
-                       'payload over max_http_buffer_size')
-    try:
-        return server.handle_request(environ, start_response)
-    except KeyError:
-        return _refuse(start_response, '400 Bad Request', 'session is closed')
-
-
-def _refuse(start_response, status, reason):
-    start_response(status, [('Content-Type', 'text/plain'), ('Connection', 'close')])
-    return [reason.encode('utf-8')]
+        return endpoint.handle_request(environ, start_response)

@@ -1,6 +1,6 @@
 """The python-socketio server of tgext.socketio.
 
-Three changes to python-socketio's behaviour:
+Four changes to python-socketio's behaviour:
 
 * client events of bridged namespaces go to the connection's mailbox (see
   :mod:`.bridge`) instead of a greenlet per event;
@@ -10,7 +10,8 @@ Three changes to python-socketio's behaviour:
   any moment (a client that reads drains a burst well before either);
 * disconnecting a client never waits for it to poll (python-engineio would
   hold the request that caused it, e.g. a malformed polling POST, forever),
-  and its ping timer dies with it instead of sleeping out the ping interval.
+  and its ping timer dies with it instead of sleeping out the ping interval;
+* oversized bodies and requests of closing sessions get clear HTTP refusals.
 """
 import logging
 import socket
@@ -39,6 +40,25 @@ class EngineIOServer(engineio.Server):
         ping_task = getattr(self.sockets.get(sid), 'tgext_ping_task', None)
         if ping_task is not None and ping_task is not gevent.getcurrent():
             ping_task.kill(block=False)
+
+    def handle_request(self, environ, start_response):
+        """python-engineio's answer, with clear refusals where it has none.
+
+        A body over ``max_http_buffer_size`` gets 413 without being read, and
+        a request for a session that is closing gets 400 (python-engineio
+        raises ``KeyError`` there).
+        """
+        try:
+            length = int(environ.get('CONTENT_LENGTH') or 0)
+        except ValueError:
+            return _refuse(start_response, '400 Bad Request', 'invalid Content-Length')
+        if length > self.max_http_buffer_size:
+            return _refuse(start_response, '413 Payload Too Large',
+                           'payload over max_http_buffer_size')
+        try:
+            return super().handle_request(environ, start_response)
+        except KeyError:
+            return _refuse(start_response, '400 Bad Request', 'session is closed')
 
     def disconnect(self, sid=None):
         closing = [sid] if sid is not None else list(self.sockets)
@@ -117,3 +137,8 @@ class Server(socketio.Server):
             self.eio.disconnect(eio_sid)
         finally:
             self._dropping.discard(eio_sid)
+
+
+def _refuse(start_response, status, reason):
+    start_response(status, [('Content-Type', 'text/plain'), ('Connection', 'close')])
+    return [reason.encode('utf-8')]

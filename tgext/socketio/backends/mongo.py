@@ -32,8 +32,11 @@ class MongoManager(socketio.PubSubManager):
                                           connectTimeoutMS=2000)
         database = self.client.get_default_database(default='tgext_socketio')
         self.collection = database[channel]
+        self._collection_ready = False  # again after any error: the server may be new
 
     def _ensure_collection(self):
+        if self._collection_ready:
+            return
         database = self.collection.database
         if self.collection.name not in database.list_collection_names():
             try:
@@ -41,12 +44,14 @@ class MongoManager(socketio.PubSubManager):
                                            size=self.capped_size)
             except self._pymongo.errors.CollectionInvalid:
                 pass  # another server created it first
+        self._collection_ready = True
 
     def _publish(self, data):
         try:
             self._ensure_collection()
             self.collection.insert_one({'message': data})
         except self._pymongo.errors.PyMongoError as exc:
+            self._collection_ready = False
             raise PublishError('cannot publish to MongoDB: %s' % exc) from exc
 
     def _listen(self):
@@ -71,6 +76,7 @@ class MongoManager(socketio.PubSubManager):
                         yield document['message']
                 time.sleep(retry_sleep)  # the cursor died: empty collection
             except self._pymongo.errors.PyMongoError as exc:
+                self._collection_ready = False
                 self._get_logger().error('Cannot receive from MongoDB (%s), retrying in %s s',
                                          exc, retry_sleep)
                 time.sleep(retry_sleep)
