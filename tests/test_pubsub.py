@@ -120,19 +120,23 @@ def test_subscribers_receive_every_publication_once_in_order(cluster):
 
 
 @pytest.mark.parametrize('cluster', ['amqp', 'mongodb', 'redis'], indirect=True)
-def test_a_burst_of_concurrent_publishes_leaves_the_bus_listening(cluster):
-    """300 publishes at once in the subscribers' process. The stock Redis manager ran out
-    of connections here and rebuilt its client, closing its own listener: the process
-    then missed what other processes published."""
+def test_bursts_of_concurrent_publishes_all_arrive_and_leave_the_bus_listening(cluster):
+    """Rounds of 300 publishes at once in the subscribers' process. The stock Redis manager
+    ran out of connections here and rebuilt its client, closing its own listener: the
+    process then missed what other processes published. The stock Kombu manager let
+    concurrent publishes share one socket: now and then one of them hung forever."""
     _, seen, _ = cluster.subscriber('room', '11')
-    assert requests.get(cluster.b.url + '/burst', params={'channel': 'room-11', 'count': 300},
-                        timeout=60).json() == {'published': 300}
+    # SecantusDB scans the whole capped collection on every insert: fewer rounds there.
+    rounds, count = (2 if cluster.kind == 'mongodb' else 5), 300
+    for first in range(0, rounds * count, count):
+        assert requests.get(cluster.b.url + '/burst', timeout=30, params={
+            'channel': 'room-11', 'count': count, 'first': first}).json() == {'published': count}
     deadline = time.monotonic() + 30
-    while len(messages(seen, 'room-11')) < 300 and time.monotonic() < deadline:
+    while len(messages(seen, 'room-11')) < rounds * count and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert sorted(messages(seen, 'room-11')) == list(range(300))
+    assert sorted(messages(seen, 'room-11')) == list(range(rounds * count))
     cluster.publish('room-11', 'from the other process', on='a')
-    wait_for_messages(seen, 'room-11', messages(seen, 'room-11')[:300]
+    wait_for_messages(seen, 'room-11', messages(seen, 'room-11')[:rounds * count]
                       + ['from the other process'], timeout=5)
 
 

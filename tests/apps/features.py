@@ -194,10 +194,12 @@ class RootController(TGController):
                 'rss_kb': rss_kb(), 'pid': os.getpid()}
 
     @expose('json')
-    def burst(self, channel, count):
-        """Publish ``count`` messages to ``channel`` from as many concurrent greenlets."""
+    def burst(self, channel, count, first='0'):
+        """Publish messages ``first`` .. ``first + count - 1`` to ``channel`` from as many
+        concurrent greenlets."""
+        numbers = range(int(first), int(first) + int(count))
         publishers = [gevent.spawn(publish, channel, {'message': number}, namespace='/rooms')
-                      for number in range(int(count))]
+                      for number in numbers]
         gevent.joinall(publishers, raise_error=True)
         return {'published': int(count)}
 
