@@ -179,7 +179,7 @@ def test_connections_live_through_ping_cycles_and_silent_ones_are_closed():
         assert polling.call('echo', 'ok', namespace='/features') == 'ok'
         current = stats(server)
         assert current['engineio_sockets'] == 2 and current['connections'] == 2
-        assert current['greenlet_kinds'].get('Socket._send_ping', 0) <= 2
+        assert current['greenlet_kinds'].get('_send_ping_now', 0) <= 2
         alive.disconnect()
         polling.disconnect()
         silent.close()

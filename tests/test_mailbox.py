@@ -14,9 +14,9 @@ def test_jobs_run_in_order_and_a_failing_job_does_not_stop_the_rest():
     assert done == [1, 2]
 
 
-def test_the_worker_lingers_for_the_next_job_then_exits():
+def test_the_worker_lingers_for_the_next_job_then_exits(monkeypatch):
+    monkeypatch.setattr(Mailbox, 'linger', 0.05)
     mailbox = Mailbox()
-    mailbox.linger = 0.05
     mailbox.put(lambda: None)
     gevent.sleep(0.01)
     worker = mailbox._worker

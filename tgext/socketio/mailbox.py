@@ -16,7 +16,13 @@ log = logging.getLogger(__name__)
 
 
 class Mailbox:
-    """A FIFO of jobs drained by at most one greenlet at a time."""
+    """A FIFO of jobs drained by at most one greenlet at a time.
+
+    An idle mailbox holds no queue, event or greenlet: it is part of every
+    connection, and most connections are idle most of the time.
+    """
+
+    __slots__ = ('_jobs', '_wakeup', '_worker', '_closed')
 
     #: Seconds an idle worker waits for the next job before it exits: long enough for
     #: an active client's next event, short enough that one-off events (thousands of
@@ -24,40 +30,42 @@ class Mailbox:
     linger = 0.1
 
     def __init__(self):
-        self._jobs = collections.deque()
+        self._jobs = None  # a deque, while a worker runs
+        self._wakeup = None  # set when a job arrives for the worker
         self._worker = None
-        self._wakeup = gevent.event.Event()
         self._closed = False
 
     def put(self, job, *args):
         """Queue ``job(*args)``; it runs after every job queued before it."""
         if self._closed:
             return
-        self._jobs.append((job, args))
         if self._worker is None:
-            self._worker = gevent.spawn(self._drain)
-        else:
-            self._wakeup.set()
+            self._jobs = collections.deque()
+            self._wakeup = gevent.event.Event()
+            self._worker = gevent.spawn(self._drain, self._jobs, self._wakeup)
+        self._jobs.append((job, args))
+        self._wakeup.set()
 
     def close(self):
         """Drop queued jobs and let the worker go; a job already running finishes."""
         self._closed = True
-        self._jobs.clear()
-        self._wakeup.set()
+        if self._worker is not None:
+            self._jobs.clear()
+            self._wakeup.set()
 
-    def _drain(self):
+    def _drain(self, jobs, wakeup):
         try:
             while True:
-                while self._jobs:
-                    job, args = self._jobs.popleft()
+                while jobs:
+                    job, args = jobs.popleft()
                     try:
                         job(*args)
                     except Exception:
                         log.exception('Unhandled error in connection job %r', job)
                 if self._closed:
                     return
-                self._wakeup.clear()
-                if not self._wakeup.wait(self.linger) and not self._jobs:
+                wakeup.clear()
+                if not wakeup.wait(self.linger) and not jobs:
                     return
         finally:
-            self._worker = None
+            self._worker = self._jobs = self._wakeup = None

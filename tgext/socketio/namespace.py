@@ -30,7 +30,7 @@ class SocketIONamespace:
         self.sid = sid
         self.request = request
         self.session = {}
-        self._greenlets = set()
+        self._greenlets = None  # a set, once the connection spawns
 
     def on_connect(self):
         """Called once the connection is accepted; may raise to refuse it."""
@@ -76,13 +76,16 @@ class SocketIONamespace:
     def spawn(self, function, *args, **kwargs):
         """Run ``function`` in a greenlet that is killed when the client leaves."""
         greenlet = gevent.spawn(function, *args, **kwargs)
+        if self._greenlets is None:
+            self._greenlets = set()
         self._greenlets.add(greenlet)
         greenlet.link(self._greenlets.discard)
         return greenlet
 
     def _kill_greenlets(self):
-        gevent.killall(list(self._greenlets), block=False)
-        self._greenlets.clear()
+        if self._greenlets:
+            gevent.killall(list(self._greenlets), block=False)
+            self._greenlets.clear()
 
 
 SocketIOTGNamespace = SocketIONamespace

@@ -11,6 +11,7 @@ Four changes to python-socketio's behaviour:
 * disconnecting a client never waits for it to poll (python-engineio would
   hold the request that caused it, e.g. a malformed polling POST, forever),
   and its ping timer dies with it instead of sleeping out the ping interval;
+* the ping interval is a timer, not a sleeping greenlet per connection;
 * oversized bodies and requests of closing sessions get clear HTTP refusals.
 """
 import logging
@@ -27,19 +28,26 @@ log = logging.getLogger(__name__)
 
 
 class EngineIOServer(engineio.Server):
-    """python-engineio whose disconnects neither wait nor leave a ping timer behind."""
+    """python-engineio whose disconnects neither wait nor leave a ping timer behind,
+    and whose idle connections hold no greenlet stack for their next ping."""
 
     def start_background_task(self, target, *args, **kwargs):
-        task = super().start_background_task(target, *args, **kwargs)
         if getattr(target, '__name__', None) == '_send_ping':
-            target.__self__.tgext_ping_task = task  # the socket's ping timer
-        return task
+            # python-engineio's Socket._send_ping sleeps out the ping interval in a
+            # greenlet of its own; a timer that starts a greenlet when the interval
+            # is over costs an idle connection no stack.
+            engineio_socket = target.__self__
+            timer = gevent.get_hub().loop.timer(self.ping_interval)
+            timer.start(gevent.spawn, _send_ping_now, engineio_socket)
+            engineio_socket.tgext_ping_timer = timer
+            return timer
+        return super().start_background_task(target, *args, **kwargs)
 
     def stop_ping_timer(self, sid):
-        """Kill the greenlet that would sleep out the ping interval of ``sid``."""
-        ping_task = getattr(self.sockets.get(sid), 'tgext_ping_task', None)
-        if ping_task is not None and ping_task is not gevent.getcurrent():
-            ping_task.kill(block=False)
+        """Cancel the timer of the next ping of ``sid``."""
+        timer = getattr(self.sockets.get(sid), 'tgext_ping_timer', None)
+        if timer is not None:
+            timer.close()
 
     def handle_request(self, environ, start_response):
         """python-engineio's answer, with clear refusals where it has none.
@@ -137,6 +145,13 @@ class Server(socketio.Server):
             self.eio.disconnect(eio_sid)
         finally:
             self._dropping.discard(eio_sid)
+
+
+def _send_ping_now(engineio_socket):
+    """The end of python-engineio's ``Socket._send_ping``, once its interval is over."""
+    if not engineio_socket.closing and not engineio_socket.closed:
+        engineio_socket.last_ping = time.time()
+        engineio_socket.send(engineio.packet.Packet(engineio.packet.PING))
 
 
 def _refuse(start_response, status, reason):
