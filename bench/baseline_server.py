@@ -1,5 +1,6 @@
 """The baseline: plain python-socketio 5 on gevent, with the same handlers and wire
-protocol as the examples (chat and pingpong), served by the same gevent server.
+protocol as the examples (chat and pingpong), served as python-socketio's documentation
+shows (gevent's pywsgi with gevent-websocket's handler) plus TCP_NODELAY.
 
 python bench/baseline_server.py --port N [--backend redis://...]
 """
@@ -12,7 +13,9 @@ import uuid  # noqa: E402
 
 import socketio  # noqa: E402
 
-from tgext.socketio.serving import serve  # noqa: E402
+from geventwebsocket.handler import WebSocketHandler  # noqa: E402
+
+from tgext.socketio.serving import NoDelayWSGIServer  # noqa: E402
 
 
 class PingPong(socketio.Namespace):
@@ -52,7 +55,9 @@ def main():
     server = socketio.Server(async_mode='gevent', client_manager=manager)
     server.register_namespace(PingPong('/pingpong'))
     server.register_namespace(Chat('/chat'))
-    serve(socketio.WSGIApp(server, socketio_path='socketio'), '127.0.0.1', args.port)
+    app = socketio.WSGIApp(server, socketio_path='socketio')
+    NoDelayWSGIServer(('127.0.0.1', args.port), app, handler_class=WebSocketHandler,
+                      log=None).serve_forever()
 
 
 if __name__ == '__main__':
