@@ -1,6 +1,6 @@
 import pytest
 
-from tests.helpers import start_app
+from tests.helpers import client, start_app
 
 
 @pytest.fixture(scope='module')
@@ -23,3 +23,17 @@ def features():
     process = start_app(['-m', 'tests.apps.features'])
     yield process
     process.stop()
+
+
+@pytest.fixture
+def connect():
+    """``helpers.client``, whose clients are all disconnected when the test ends."""
+    clients = []
+
+    def connect_client(*args, **kwargs):
+        sio, recorder = client(*args, **kwargs)
+        clients.append(sio)
+        return sio, recorder
+    yield connect_client
+    for sio in clients:
+        sio.disconnect()

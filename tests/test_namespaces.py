@@ -5,8 +5,7 @@ import pytest
 import requests
 import socketio
 
-from tests.helpers import client, login
-
+from tests.helpers import login
 TRANSPORTS = {'websocket': ('websocket',), 'polling': ('polling',)}
 
 
@@ -15,65 +14,51 @@ def transports(request):
     return TRANSPORTS[request.param]
 
 
-def test_handler_return_value_is_the_acknowledgement(features, transports):
-    sio, _ = client(features.url, '/features', transports)
-    try:
-        assert sio.call('echo', ('a', 1), namespace='/features') == ('a', 1)
-        assert sio.transport() == transports[0]
-    finally:
-        sio.disconnect()
+def test_handler_return_value_is_the_acknowledgement(features, transports, connect):
+    sio, _ = connect(features.url, '/features', transports)
+    assert sio.call('echo', ('a', 1), namespace='/features') == ('a', 1)
+    assert sio.transport() == transports[0]
 
 
-def test_session_is_private_to_each_connection(features):
-    first, _ = client(features.url, '/features')
-    second, _ = client(features.url, '/features')
-    try:
-        first.call('remember', 'one', namespace='/features')
-        second.call('remember', 'two', namespace='/features')
-        assert first.call('recall', namespace='/features') == 'one'
-        assert second.call('recall', namespace='/features') == 'two'
-    finally:
-        first.disconnect()
-        second.disconnect()
+def test_session_is_private_to_each_connection(features, connect):
+    first, _ = connect(features.url, '/features')
+    second, _ = connect(features.url, '/features')
+    first.call('remember', 'one', namespace='/features')
+    second.call('remember', 'two', namespace='/features')
+    assert first.call('recall', namespace='/features') == 'one'
+    assert second.call('recall', namespace='/features') == 'two'
 
 
-def test_rooms_and_broadcast(features):
-    alice, alice_saw = client(features.url, '/features')
-    bob, bob_saw = client(features.url, '/features', ('polling',))
-    carol, carol_saw = client(features.url, '/features')
-    try:
-        alice.call('join', 'r1', namespace='/features')
-        bob.call('join', 'r1', namespace='/features')
-        alice.call('say', ('r1', 'hello room'), namespace='/features')
-        assert bob_saw.wait_for('said') == [('hello room',)]
-        carol.call('shout', 'hi all', namespace='/features')
-        for recorder in (alice_saw, bob_saw, carol_saw):
-            assert recorder.wait_for('shouted') == [('hi all',)]
-        assert alice_saw.of('said') == [] and carol_saw.of('said') == []
-        bob.call('leave', 'r1', namespace='/features')
-        alice.call('say', ('r1', 'anyone?'), namespace='/features')
-        alice.call('echo', namespace='/features')  # a round trip after the say
-        bob.call('echo', namespace='/features')
-        assert bob_saw.of('said') == [('hello room',)]
-    finally:
-        for sio in (alice, bob, carol):
-            sio.disconnect()
+def test_rooms_and_broadcast(features, connect):
+    alice, alice_saw = connect(features.url, '/features')
+    bob, bob_saw = connect(features.url, '/features', ('polling',))
+    carol, carol_saw = connect(features.url, '/features')
+    alice.call('join', 'r1', namespace='/features')
+    bob.call('join', 'r1', namespace='/features')
+    alice.call('say', ('r1', 'hello room'), namespace='/features')
+    assert bob_saw.wait_for('said') == [('hello room',)]
+    carol.call('shout', 'hi all', namespace='/features')
+    for recorder in (alice_saw, bob_saw, carol_saw):
+        assert recorder.wait_for('shouted') == [('hi all',)]
+    assert alice_saw.of('said') == [] and carol_saw.of('said') == []
+    bob.call('leave', 'r1', namespace='/features')
+    alice.call('say', ('r1', 'anyone?'), namespace='/features')
+    alice.call('echo', namespace='/features')  # a round trip after the say
+    bob.call('echo', namespace='/features')
+    assert bob_saw.of('said') == [('hello room',)]
 
 
-def test_spawned_greenlets_run_and_die_with_the_connection(features):
-    sio, seen = client(features.url, '/features')
+def test_spawned_greenlets_run_and_die_with_the_connection(features, connect):
+    sio, seen = connect(features.url, '/features')
     sio.emit('ticks', 1000, namespace='/features')
     seen.wait_for('tick', 3)
     sio.disconnect()
-    watcher, _ = client(features.url, '/features')
-    try:  # the server stays healthy after the ticker was killed
-        assert watcher.call('echo', 'ok', namespace='/features') == 'ok'
-    finally:
-        watcher.disconnect()
+    watcher, _ = connect(features.url, '/features')  # healthy after the ticker died
+    assert watcher.call('echo', 'ok', namespace='/features') == 'ok'
 
 
-def test_server_side_disconnect(features):
-    sio, _ = client(features.url, '/features')
+def test_server_side_disconnect(features, connect):
+    sio, _ = connect(features.url, '/features')
     gone = threading.Event()
     sio.on('disconnect', lambda *args: gone.set(), namespace='/features')
     sio.emit('bye', namespace='/features')
