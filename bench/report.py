@@ -53,7 +53,8 @@ def markdown(rows, machine, repeats):
     lines = [
         '# Benchmarks', '',
         'Medians of %d interleaved repeats; ratio = tgext.socketio / plain python-socketio 5 '
-        '(the baseline, same handlers, same gevent server, measured in the same run). '
+        '(the baseline: the same handlers on gevent\'s pywsgi with gevent-websocket\'s handler and '
+        'TCP_NODELAY, as python-socketio documents it; measured in the same run). '
         'Pairs are tgext.socketio / baseline. Regenerate with `make bench`.' % repeats, '',
         'Machine: %(machine)s, %(cpus)s CPUs, Python %(python)s, node %(node)s, '
         'kernel %(kernel)s, %(date)s.' % machine, '',
