@@ -1,7 +1,7 @@
 """Tables and charts of benchmark rows: medians per scenario and ratios to the baseline."""
 import statistics
 
-OURS, BASELINE = 'tgext.socketio', 'python-socketio'
+OURS, BASELINE, REFERENCE = 'tgext.socketio', 'python-socketio', 'node socket.io'
 LOWER_IS_BETTER = {'rss_kib_per_connection'}
 UNITS = {'deliveries_per_s': 'deliveries/s', 'round_trips_per_s': 'round trips/s',
          'rss_kib_per_connection': 'KiB RSS per connection (lower is better)',
@@ -22,21 +22,28 @@ def _scenarios(rows):
 
 
 def summary(rows):
-    """Per scenario: the metric, both medians and their ratio, and latency/CPU medians."""
+    """Per scenario: the metric, its medians and their ratios to the baseline (ours, and the
+    node reference's where it ran), and latency/CPU medians of ours and the baseline."""
     result = []
     for name in _scenarios(rows):
         of = {system: [row for row in rows if row['scenario'] == name and row['system'] == system]
-              for system in (OURS, BASELINE)}
+              for system in (OURS, BASELINE, REFERENCE)}
         metric = of[OURS][0]['metric']
-        ours, baseline = _median(of[OURS], metric), _median(of[BASELINE], metric)
+        ours, baseline, reference = (_median(of[system], metric)
+                                     for system in (OURS, BASELINE, REFERENCE))
         entry = {'scenario': name, 'metric': metric, 'ours': ours, 'baseline': baseline,
-                 'ratio': ours / baseline if ours and baseline else None}
+                 'ratio': _ratio(ours, baseline), 'reference': reference,
+                 'reference_ratio': _ratio(reference, baseline)}
         for key in ('p50_ms', 'p99_ms', 'server_cpu_s', 'loadgen_cpu_s', 'connects_per_s'):
             entry[key] = (_median(of[OURS], key), _median(of[BASELINE], key))
         entry['lost'] = sum(row.get('lost', 0) for row in of[OURS])
         entry['duplicates'] = sum(row.get('duplicates', 0) for row in of[OURS])
         result.append(entry)
     return result
+
+
+def _ratio(value, baseline):
+    return value / baseline if value and baseline else None
 
 
 def _number(value, digits=0):
@@ -55,18 +62,21 @@ def markdown(rows, machine, repeats):
         'Medians of %d interleaved repeats; ratio = tgext.socketio / plain python-socketio 5 '
         '(the baseline: the same handlers on gevent\'s pywsgi with gevent-websocket\'s handler and '
         'TCP_NODELAY, as python-socketio documents it; measured in the same run). '
-        'Pairs are tgext.socketio / baseline. Regenerate with `make bench`.' % repeats, '',
+        'Pairs are tgext.socketio / baseline. The node socket.io 4.8 server with the same '
+        'handlers is the reference (its ratio is to the same baseline); it runs the '
+        'single-process socket scenarios. Regenerate with `make bench`.' % repeats, '',
         'Machine: %(machine)s, %(cpus)s CPUs, Python %(python)s, node %(node)s, '
         'kernel %(kernel)s, %(date)s.' % machine, '',
-        '| scenario | metric | tgext.socketio | baseline | ratio | p50 ms | p99 ms | '
-        'lost / dup | server CPU s | load generator CPU s |',
-        '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+        '| scenario | metric | tgext.socketio | baseline | ratio | node socket.io | node ratio '
+        '| p50 ms | p99 ms | lost / dup | server CPU s | load generator CPU s |',
+        '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ]
     for entry in summary(rows):
         digits = 1 if entry['metric'] in LOWER_IS_BETTER else 0
-        lines.append('| %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s |' % (
+        lines.append('| %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s | %s | %s |' % (
             entry['scenario'], UNITS[entry['metric']], _number(entry['ours'], digits),
             _number(entry['baseline'], digits), _number(entry['ratio'], 2),
+            _number(entry['reference'], digits), _number(entry['reference_ratio'], 2),
             _pair(entry['p50_ms']), _pair(entry['p99_ms']),
             '%d / %d' % (entry['lost'], entry['duplicates']), _pair(entry['server_cpu_s']),
             _pair(entry['loadgen_cpu_s'])))
@@ -85,13 +95,18 @@ def chart(rows, path):
     names = [entry['scenario'] for entry in entries]
     values = [entry['ratio'] or 0 for entry in entries]
     ratios.barh(names, values, color=['#4c72b0' if entry['metric'] not in LOWER_IS_BETTER
-                                      else '#dd8452' for entry in entries])
+                                      else '#dd8452' for entry in entries], label=OURS)
+    measured = [entry for entry in entries if entry['reference_ratio']]
+    ratios.scatter([entry['reference_ratio'] for entry in measured],
+                   [entry['scenario'] for entry in measured], color='black', marker='D',
+                   zorder=3, label=REFERENCE)
     ratios.axvline(1.0, color='black', linewidth=1)
     ratios.invert_yaxis()
-    ratios.set_xlabel('tgext.socketio / python-socketio (memory: lower is better)')
+    ratios.set_xlabel('ratio to python-socketio (memory: lower is better)')
     ratios.set_title('Median ratio to the baseline')
+    ratios.legend(fontsize=8)
     for name in [entry['scenario'] for entry in entries if entry['p50_ms'][0] is not None]:
-        for system, style in ((OURS, '-'), (BASELINE, '--')):
+        for system, style in ((OURS, '-'), (BASELINE, '--'), (REFERENCE, ':')):
             histograms = [row['histogram'] for row in rows
                           if row['scenario'] == name and row['system'] == system]
             if histograms:

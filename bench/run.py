@@ -1,9 +1,11 @@
-"""make bench: each scenario against tgext.socketio and plain python-socketio, interleaved.
+"""make bench: each scenario against tgext.socketio, plain python-socketio (the baseline) and
+the node socket.io server (the reference), interleaved.
 
 python -m bench.run [--repeats 3] [--quick] [--out docs/benchmarks]
 
 Writes results.jsonl (one JSON line per measurement), README.md (medians and ratios to the
-baseline measured in the same run) and benchmarks.png into --out, and prints the table.
+baseline measured in the same run) and benchmarks.png into --out, and prints the table. The
+node reference runs the single-process socket scenarios only (no Redis bus, no pages).
 Only ratios from one interleaved run mean anything: absolute figures move with the machine.
 """
 import argparse
@@ -23,6 +25,7 @@ LOADGEN = os.path.join(ROOT, 'bench', 'loadgen.js')
 SYSTEMS = {
     'tgext.socketio': [PYTHON, os.path.join(ROOT, 'bench', 'our_app.py')],
     'python-socketio': [PYTHON, os.path.join(ROOT, 'bench', 'baseline_server.py')],
+    'node socket.io': ['node', os.path.join(ROOT, 'bench', 'node_server.js')],
 }
 PAGE_PATHS = {'tgext.socketio': '/widgets', 'python-socketio': '/plain'}
 
@@ -46,6 +49,11 @@ def scenarios(quick):
         ('page with 10 widgets', 'page', {'seconds': scale(5, 1), 'concurrency': 10}, 1,
          'requests_per_s'),
     ]
+
+
+def takes_part(system, scenario, server_count):
+    """The node reference has no Redis bus here and serves no TurboGears pages."""
+    return system != report.REFERENCE or (scenario != 'page' and server_count == 1)
 
 
 def cpu_seconds(pid):
@@ -135,7 +143,9 @@ def main(argv=None):
         for name, scenario, options, server_count, metric in scenarios(args.quick):
             backend = redis.url if server_count > 1 else 'memory://'
             for repeat in range(args.repeats):
-                for system in SYSTEMS:  # interleaved: ours, baseline, ours, baseline, ...
+                for system in SYSTEMS:  # interleaved: ours, baseline, reference, ours, ...
+                    if not takes_part(system, scenario, server_count):
+                        continue
                     result = measure(system, scenario, options, server_count, backend)
                     row = {'scenario': name, 'system': system, 'repeat': repeat,
                            'metric': metric, **result}
