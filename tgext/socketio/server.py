@@ -1,6 +1,6 @@
 """The python-socketio server of tgext.socketio.
 
-Four changes to python-socketio's behaviour:
+Five changes to python-socketio's behaviour:
 
 * client events of bridged namespaces go to the connection's mailbox (see
   :mod:`.bridge`) instead of a greenlet per event;
@@ -10,8 +10,8 @@ Four changes to python-socketio's behaviour:
   any moment (a client that reads drains a burst well before either);
 * disconnecting a client never waits for it to poll (python-engineio would
   hold the request that caused it, e.g. a malformed polling POST, forever),
-  and its ping timer dies with it instead of sleeping out the ping interval;
-* the ping interval is a timer, not a sleeping greenlet per connection;
+  and its ping timer dies with it;
+* the wait for the next ping is a timer, not a sleeping greenlet per connection;
 * oversized bodies and requests of closing sessions get clear HTTP refusals.
 """
 import logging
