@@ -9,6 +9,7 @@ import tempfile
 import threading
 import time
 
+import engineio
 import requests
 import socketio
 
@@ -113,9 +114,29 @@ class Recorder:
         return self.of(event)
 
 
+class _InOrderEngineIOClient(engineio.Client):
+    """python-engineio's client, handing each message over in the order it arrived.
+
+    The stock client runs every message handler in a thread of its own: under
+    load two events the server sent in order could reach the test swapped.
+    """
+
+    def _trigger_event(self, event, *args, **kwargs):
+        if event == 'message':
+            kwargs['run_async'] = False
+        return super()._trigger_event(event, *args, **kwargs)
+
+
+class InOrderClient(socketio.Client):
+    """python-socketio's Client, whose handlers see events in arrival order."""
+
+    def _engineio_client_class(self):
+        return _InOrderEngineIOClient
+
+
 def client(url, namespace, transports=('websocket',), headers=None, auth=None):
     """A connected python-socketio Client and the Recorder of ``namespace``."""
-    sio = socketio.Client(reconnection=False)
+    sio = InOrderClient(reconnection=False)
     recorder = Recorder()
     sio.on('*', recorder, namespace=namespace)
     sio.connect(url, namespaces=[namespace], socketio_path='socketio',
