@@ -68,9 +68,13 @@ def rss_kib(pid):
         return int(next(line for line in status if line.startswith('VmRSS')).split()[1])
 
 
+def loadgen_command(scenario, url, options):
+    return ['node', LOADGEN, scenario, url] + ['%s=%s' % item for item in options.items()]
+
+
 def loadgen(scenario, url, options):
-    args = ['node', LOADGEN, scenario, url] + ['%s=%s' % item for item in options.items()]
-    result = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(loadgen_command(scenario, url, options), capture_output=True,
+                            text=True, timeout=600)
     if result.returncode != 0:
         raise RuntimeError('load generator failed: %s' % result.stderr[-2000:])
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -79,8 +83,8 @@ def loadgen(scenario, url, options):
 def measure_idle(url, pid, options):
     """Hold the connections, read the server's RSS, then let them go."""
     before = rss_kib(pid)
-    args = ['node', LOADGEN, 'idle', url] + ['%s=%s' % item for item in options.items()]
-    holder = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(loadgen_command('idle', url, options), stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
     ready = json.loads(holder.stdout.readline())
     time.sleep(1)
     held = rss_kib(pid)

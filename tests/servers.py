@@ -13,7 +13,13 @@ from tests.helpers import PYTHON, Process, free_port, wait_for_port
 RABBITMQ_BIN = '/usr/lib/rabbitmq/bin'
 
 
-class Redis:
+class _Killable:
+    def kill(self):
+        """SIGKILL: the server dies without closing its connections."""
+        self.process.stop(signal.SIGKILL)
+
+
+class Redis(_Killable):
     def __init__(self, start=True):
         self.port = free_port()
         self.url = 'redis://127.0.0.1:%s/0' % self.port
@@ -28,11 +34,8 @@ class Redis:
     def stop(self):
         self.process.stop()
 
-    def kill(self):
-        self.process.stop(signal.SIGKILL)
 
-
-class RabbitMQ:
+class RabbitMQ(_Killable):
     """A private RabbitMQ node: its own name, ports, data, cookie and epmd."""
 
     def __init__(self, start=True):
@@ -66,9 +69,6 @@ class RabbitMQ:
                        env={**os.environ, **self.env}, capture_output=True, timeout=60)
         self.process.stop()
 
-    def kill(self):
-        self.process.stop(signal.SIGKILL)
-
     def close(self):
         self.stop()
         subprocess.run(['epmd', '-kill'], env={**os.environ, **self.env}, capture_output=True,
@@ -76,7 +76,7 @@ class RabbitMQ:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-class Mongo:
+class Mongo(_Killable):
     """A SecantusDB server (MongoDB wire protocol), or the one at ``MONGO_URL``."""
 
     def __init__(self, start=True):
@@ -99,9 +99,6 @@ class Mongo:
     def stop(self):
         if not self.external:
             self.process.stop()
-
-    def kill(self):
-        self.process.stop(signal.SIGKILL)
 
 
 def close(server):

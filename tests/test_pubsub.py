@@ -8,6 +8,7 @@ import subprocess
 import time
 
 import pytest
+import redis
 import requests
 
 from tests import servers
@@ -272,7 +273,6 @@ def test_backend_killed_during_a_publish_stream(cluster):
     assert not set(received) & set(failed), 'a publish that raised was delivered'
 
 
-
 RETRY_LOG = {'redis': 'Cannot receive from redis', 'amqp': 'Cannot receive from rabbotmq',
              'mongodb': 'Cannot receive from MongoDB'}  # python-socketio's spelling
 
@@ -310,7 +310,6 @@ def test_a_worker_joins_the_bus_when_it_starts_not_at_its_first_client():
     redis_server = servers.Redis()
     app = start_app(['-m', 'tests.apps.features'], backend=redis_server.url)
     try:
-        import redis
         bus = redis.Redis.from_url(redis_server.url)
         deadline = time.monotonic() + 10
         while dict(bus.pubsub_numsub('tgext.socketio')).get(b'tgext.socketio', 0) < 1:

@@ -4,6 +4,10 @@
  * Each widget is a <div id=ID> holding its server-rendered HTML, followed by
  * <script type="application/json" data-axf-ractive=ID> with its config.
  * document.RAWidgets[ID] is its Ractive instance. Nothing else is global.
+ *
+ * Written for axf_ractive in this repository; not a copy of any published
+ * package. Ractive and socket.io-client themselves come from the npm registry
+ * (public/package.json) and are never committed.
  */
 (function () {
   'use strict';

@@ -186,11 +186,12 @@ class RootController(TGController):
         """What the server holds, for leak tests."""
         server = self.socketio.server
         gc.collect()
+        greenlets = live_greenlets()
         return {'connections': sum(len(bridge.connections)
                                    for bridge in server.namespace_handlers.values()),
                 'rooms': sum(len(rooms) for rooms in server.manager.rooms.values()),
                 'engineio_sockets': len(server.eio.sockets),
-                'greenlets': sum(live_greenlets().values()), 'greenlet_kinds': live_greenlets(),
+                'greenlets': sum(greenlets.values()), 'greenlet_kinds': greenlets,
                 'rss_kb': rss_kb(), 'pid': os.getpid()}
 
     @expose('json')

@@ -19,6 +19,7 @@ import socket
 import time
 
 import engineio
+import engineio.socket
 import gevent
 import socketio
 
@@ -32,7 +33,7 @@ class EngineIOServer(engineio.Server):
     and whose idle connections hold no greenlet stack for their next ping."""
 
     def start_background_task(self, target, *args, **kwargs):
-        if getattr(target, '__name__', None) == '_send_ping':
+        if getattr(target, '__func__', None) is engineio.socket.Socket._send_ping:
             # python-engineio's Socket._send_ping sleeps out the ping interval in a
             # greenlet of its own; a timer that starts a greenlet when the interval
             # is over costs an idle connection no stack.
