@@ -15,11 +15,9 @@ from . import dispatch, tgcontext
 from .errors import (InternalError, InvalidMethodArgs, MethodAccessDenied, NoSuchMethod,
                      SocketIOError)
 from .mailbox import Mailbox
+from .middleware import HANDOFF
 
 log = logging.getLogger(__name__)
-
-#: Key of the WSGI environ holding the TurboGears locals of a handshake.
-HANDSHAKE_LOCALS = 'tgext.socketio.handshake_locals'
 
 #: Events that only python-socketio may trigger, never a client.
 RESERVED_EVENTS = frozenset(['connect', 'disconnect'])
@@ -37,10 +35,10 @@ class _Connection:
 class NamespaceBridge(socketio.Namespace):
     """Serves the namespace ``path`` with instances of ``namespace_class``."""
 
-    def __init__(self, path, namespace_class, error_event='error'):
+    def __init__(self, path, namespace_class, runtime):
         super().__init__(path)
         self.namespace_class = namespace_class
-        self.error_event = error_event
+        self.runtime = runtime
         self.connections = {}
 
     def trigger_event(self, event, sid, *args):
@@ -58,17 +56,19 @@ class NamespaceBridge(socketio.Namespace):
             connection.mailbox.put(self._answer, connection, ack_id, data)
 
     def _connect(self, sid, environ, auth=None):
-        tg_locals = environ.get(HANDSHAKE_LOCALS)
-        if tg_locals is None:
+        handoff = environ.get(HANDOFF)
+        if handoff is None or handoff.tg_locals is None:
             raise socketio.exceptions.ConnectionRefusedError(
                 'handshake did not go through TurboGears')
+        tg_locals = handoff.tg_locals
         with tgcontext.pushed(tg_locals):
             try:
                 dispatch.check_predicate(self.namespace_class.allow_only,
                                          tg_locals.request.environ)
                 instance = self.namespace_class(self.server, self.namespace, sid,
                                                 tg_locals.request)
-                instance.on_connect()
+                with self.runtime.unit_of_work():
+                    instance.on_connect()
             except MethodAccessDenied as exc:
                 raise socketio.exceptions.ConnectionRefusedError(exc.message) from None
             except socketio.exceptions.ConnectionRefusedError:
@@ -88,7 +88,7 @@ class NamespaceBridge(socketio.Namespace):
     def _finish(self, connection, reason):
         connection.mailbox.close()
         try:
-            with tgcontext.pushed(connection.tg_locals):
+            with tgcontext.pushed(connection.tg_locals), self.runtime.unit_of_work():
                 connection.instance.on_disconnect(reason)
         finally:
             connection.instance._kill_greenlets()
@@ -102,14 +102,15 @@ class NamespaceBridge(socketio.Namespace):
         instance = connection.instance
         with tgcontext.pushed(connection.tg_locals):
             try:
-                method = self._handler(instance, data)
-                return dispatch.call(method, data[1:], instance.request.environ)
+                with self.runtime.unit_of_work():
+                    method = self._handler(instance, data)
+                    return dispatch.call(method, data[1:], instance.request.environ)
             except SocketIOError as error:
                 payload = error.payload()
             except Exception:
                 log.exception('Error dispatching %r in %s', data[:1], self.namespace)
                 payload = InternalError('Internal server error').payload()
-        instance.emit(self.error_event, payload)
+        instance.emit(self.runtime.error_event, payload)
         return {'error': payload}
 
     def _handler(self, instance, data):

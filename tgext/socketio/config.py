@@ -5,7 +5,7 @@ from tg.configurator.base import (AppReadyConfigurationAction,
 
 from . import settings
 from .middleware import SocketIOMiddleware
-from .patching import require_monkey_patching
+from .runtime import CONFIG_KEY, SocketIORuntime
 
 
 class SocketIOConfigurationComponent(ConfigurationComponent):
@@ -24,13 +24,13 @@ class SocketIOConfigurationComponent(ConfigurationComponent):
         return dict(settings.COERCION)
 
     def get_actions(self):
-        return (ConfigReadyConfigurationAction(self._check_process),
+        return (ConfigReadyConfigurationAction(self._make_runtime),
                 ConfigReadyConfigurationAction(self._register_formencode),
                 AppReadyConfigurationAction(self._start_servers),
                 AppReadyConfigurationAction(self._add_middleware))
 
-    def _check_process(self, conf, app):
-        require_monkey_patching()
+    def _make_runtime(self, conf, app):
+        conf[CONFIG_KEY] = SocketIORuntime(conf)
 
     def _register_formencode(self, conf, app):
         """TurboGears 2.5 no longer knows formencode: teach it, as tgext.tw2 does tw2."""
@@ -43,16 +43,25 @@ class SocketIOConfigurationComponent(ConfigurationComponent):
         conf['validation.explode'].setdefault(Invalid, _explode_formencode)
 
     def _start_servers(self, conf, app):
-        """Join the bus at start-up, so no publication is missed before the first client."""
-        from .controller import mounted_controllers
-        root = conf.get('tg.root_controller')
-        for controller in mounted_controllers(root) if root is not None else []:
-            controller.start(conf)
+        """Join the bus with the app, so no publication is missed before the first client."""
+        root = _root_controller(conf)
+        if root is not None:
+            conf[CONFIG_KEY].start(root)
         return app
 
     def _add_middleware(self, conf, app):
-        return SocketIOMiddleware(app, assets_url=conf['socketio.assets_url'],
-                                  assets_dir=conf['socketio.assets_dir'])
+        return SocketIOMiddleware(app, conf[CONFIG_KEY])
+
+
+def _root_controller(conf):
+    """The root controller: the blueprint's, or the class TurboGears will find itself."""
+    root = conf.get('tg.root_controller')
+    if root is not None:
+        return root
+    if not conf.get('paths', {}).get('controllers'):
+        return None
+    from tg.wsgiapp import TGApp
+    return TGApp.lookup_controller(conf, 'root')
 
 
 def _explode_formencode(exc):

@@ -1,58 +1,91 @@
 """The outermost WSGI layer of an app that serves Socket.IO.
 
-* Engine.IO requests of an established session (``sid=`` in the query) to a
+* Engine.IO requests of an established session (a ``sid`` parameter) at a
   known endpoint go straight to python-socketio: polls and frames do not pay
   for the TurboGears pipeline.
-* Every other request, handshakes included, goes through TurboGears, so auth
-  runs and the :class:`SocketIOController` can keep the handshake's request;
-  the controller marks the environ and this layer then hands the request to
-  python-socketio outside the pipeline (a WebSocket lives for the whole
-  connection and must not hold TurboGears' middlewares open).
+* A handshake goes through TurboGears, so auth runs and the
+  :class:`SocketIOController` mounted at that path claims it with the
+  request it saw (a :class:`Handoff`). This layer runs the response of the
+  whole stack to its end (debuggers, transaction managers and other layers
+  may do their work lazily, while their iterator runs) and only then hands
+  the request to python-socketio, outside the pipeline: a WebSocket lives for
+  the whole connection and must not hold TurboGears' layers open.
 * ``socketio.assets_url`` serves the npm front-end files (see :mod:`.assets`).
 """
-from . import assets
+from urllib.parse import parse_qs
 
-#: Environ key a SocketIOController sets to claim an Engine.IO request.
-ENDPOINT = 'tgext.socketio.endpoint'
-#: Environ key telling the controller that this middleware is in place.
-INSTALLED = 'tgext.socketio.middleware'
+from . import assets
+from .patching import FIX, is_monkey_patched
+
+#: Environ key of the :class:`Handoff` of an Engine.IO handshake.
+HANDOFF = 'tgext.socketio.handoff'
+#: Environ key set by :mod:`tgext.socketio.testing`: its in-process client
+#: needs no monkey-patching (it serves no sockets).
+IN_PROCESS = 'tgext.socketio.in_process'
+
+
+class Handoff:
+    """What the controller of an endpoint hands over for one handshake."""
+
+    __slots__ = ('server', 'tg_locals')
+
+    def __init__(self):
+        self.server = None
+        self.tg_locals = None
+
+    def claim(self, server, tg_locals):
+        """The endpoint's ``server`` takes the request; ``tg_locals`` are its TG context."""
+        self.server = server
+        self.tg_locals = tg_locals
 
 
 class SocketIOMiddleware:
     """Route Engine.IO traffic around TurboGears once a session exists."""
 
-    def __init__(self, app, assets_url='/_socketio/', assets_dir=None):
+    def __init__(self, app, runtime):
         self.app = app
-        self.assets_url = assets_url
-        self.assets_dir = assets_dir
-        self.endpoints = {}
+        self.runtime = runtime
+        self.endpoints = {}  # path -> server, learned from claimed handshakes
 
     def __call__(self, environ, start_response):
         path = environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', '')
-        if path.startswith(self.assets_url):
-            return assets.serve(path[len(self.assets_url):], self.assets_dir,
+        if path.startswith(self.runtime.assets_url):
+            return assets.serve(path[len(self.runtime.assets_url):], self.runtime.assets_dir,
                                 start_response)
         query = environ.get('QUERY_STRING', '')
         if 'EIO=' not in query:
             return self.app(environ, start_response)
-        endpoint = self.endpoints.get(path)
-        if endpoint is not None and 'sid=' in query:
+        params = parse_qs(query)
+        if 'EIO' not in params:
+            return self.app(environ, start_response)
+        if not environ.get(IN_PROCESS) and not is_monkey_patched():
+            return _refuse(start_response, '500 Internal Server Error', FIX)
+        endpoint = self.endpoints.get(path.rstrip('/'))
+        if endpoint is not None and 'sid' in params:
             return endpoint.handle_request(environ, start_response)
-        return self._through_turbogears(path, environ, start_response)
+        return self._handshake(path, environ, start_response)
 
-    def _through_turbogears(self, path, environ, start_response):
-        environ[INSTALLED] = True
+    def _handshake(self, path, environ, start_response):
+        handoff = environ[HANDOFF] = Handoff()
+        started, body = [], []
 
-        def claimable_start_response(status, headers, exc_info=None):
-            if ENDPOINT in environ:
-                return lambda data: None
-            return start_response(status, headers, exc_info)
+        def deferred_start_response(status, headers, exc_info=None):
+            started[:] = [status, headers, exc_info]
+            return body.append
 
-        result = self.app(environ, claimable_start_response)
-        endpoint = environ.get(ENDPOINT)
-        if endpoint is None:
-            return result
-        if hasattr(result, 'close'):
-            result.close()
-        self.endpoints[path] = endpoint
-        return endpoint.handle_request(environ, start_response)
+        result = self.app(environ, deferred_start_response)
+        try:
+            body.extend(result)  # every layer's lazy work runs now, whatever the stack
+        finally:
+            if hasattr(result, 'close'):
+                result.close()
+        if handoff.server is None:
+            start_response(*started)
+            return body
+        self.endpoints[path.rstrip('/')] = handoff.server
+        return handoff.server.handle_request(environ, start_response)
+
+
+def _refuse(start_response, status, reason):
+    start_response(status, [('Content-Type', 'text/plain; charset=utf-8')])
+    return [reason.encode('utf-8')]

@@ -39,7 +39,7 @@ def publish(channel, data, namespace='/', backend=None, event=None, bus_channel=
     servers = endpoint.servers_with(namespace) if backend is None else []
     if servers:
         server = servers[0]
-        server.emit(event or server.publication_event,
+        server.emit(event or server.runtime.publication_event,
                     (data, channel), to=room(channel), namespace=namespace)
         return
     url, configured_bus_channel, default_event = _configured_backend(backend)

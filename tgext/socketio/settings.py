@@ -16,6 +16,7 @@ DEFAULTS = {
     'socketio.assets_dir': None,
     'socketio.assets_url': '/_socketio/',
     'socketio.logger': False,
+    'socketio.transaction': 'auto',
 }
 
 
@@ -29,14 +30,15 @@ def as_origins(value):
 
 
 COERCION = {
-    'socketio.ping_interval': asint,
-    'socketio.ping_timeout': asint,
+    'socketio.ping_interval': float,
+    'socketio.ping_timeout': float,
     'socketio.cors_allowed_origins': as_origins,
     'socketio.max_http_buffer_size': asint,
     'socketio.max_queued_packets': asint,
-    'socketio.slow_client_timeout': asint,
+    'socketio.slow_client_timeout': float,
     'socketio.transports': aslist,
     'socketio.logger': asbool,
+    'socketio.transaction': lambda value: value if value == 'auto' else asbool(value),
 }
 
 
