@@ -1,9 +1,11 @@
-"""Command line: ``python -m tgext.socketio publish --backend URL [--namespace /chat] CHANNEL JSON``."""
+"""Command line: ``python -m tgext.socketio publish (-c development.ini | --backend URL)
+[--namespace /chat] CHANNEL JSON``."""
 import argparse
 import json
 import sys
 
 from .backends import PublishError
+from .inifile import app_settings
 from .publishing import publish
 
 
@@ -11,22 +13,34 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog='python -m tgext.socketio')
     commands = parser.add_subparsers(dest='command', required=True)
     publishing = commands.add_parser('publish', help='publish JSON data to a channel')
-    publishing.add_argument('--backend', required=True,
+    publishing.add_argument('-c', '--config', help="the app's .ini file: its socketio.backend, "
+                            'socketio.channel and socketio.publication_event are used')
+    publishing.add_argument('--backend',
                             help='backend URL shared with the servers (redis://, amqp://, mongodb://)')
     publishing.add_argument('--namespace', default='/', help='namespace of the subscribers')
-    publishing.add_argument('--event', default='publication', help='event name clients receive')
-    publishing.add_argument('--channel-name', default='tgext.socketio', dest='bus_channel',
-                            help='socketio.channel of the servers')
+    publishing.add_argument('--event', help='event name clients receive (default: publication)')
+    publishing.add_argument('--channel-name', dest='bus_channel',
+                            help='socketio.channel of the servers (default: tgext.socketio)')
     publishing.add_argument('channel')
     publishing.add_argument('data', help='JSON data, e.g. \'{"message": "hi"}\'')
     args = parser.parse_args(argv)
+    ini = {}
+    if args.config:
+        try:
+            ini = app_settings(args.config)
+        except (OSError, ValueError) as exc:
+            parser.error(str(exc))
+    backend = args.backend or ini.get('socketio.backend')
+    if not backend:
+        parser.error('give --backend URL or -c FILE.ini with socketio.backend')
     try:
         data = json.loads(args.data)
     except ValueError as exc:
         parser.error('data is not JSON: %s' % exc)
     try:
-        publish(args.channel, data, namespace=args.namespace, backend=args.backend,
-                event=args.event, bus_channel=args.bus_channel)
+        publish(args.channel, data, namespace=args.namespace, backend=backend,
+                event=args.event or ini.get('socketio.publication_event', 'publication'),
+                bus_channel=args.bus_channel or ini.get('socketio.channel', 'tgext.socketio'))
     except (PublishError, ValueError) as exc:
         print('publish failed: %s' % exc, file=sys.stderr)
         return 1
