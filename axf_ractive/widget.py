@@ -2,6 +2,8 @@
 import markupsafe
 import tw2.core as twc
 
+from tgext.socketio.runtime import DEFAULT_PATH, current as current_runtime
+
 from . import render, resources
 from .serialise import script_json
 
@@ -35,7 +37,8 @@ class RactiveWidget(twc.Widget):
     ractive_init = None
     bindings = twc.Param('pushed data that changes the widget data', default=[])
     namespace = twc.Param('Socket.IO namespace for bindings and send()', default=None)
-    socket_path = twc.Param('the path of the Socket.IO endpoint', default='/socketio')
+    socket_path = twc.Param('the path of the Socket.IO endpoint (default: where the '
+                            'SocketIOController serving the namespace is mounted)', default=None)
     nested = twc.Param('RactiveWidgets shown inside this one, after its own view', default=[])
     resources = [resources.ractive_js, resources.client_js]
 
@@ -51,12 +54,15 @@ class RactiveWidget(twc.Widget):
 
     def ractive_config(self, data):
         """What the client module needs to start this widget with ``data``."""
+        runtime = current_runtime()
+        path = self.socket_path or (runtime.path_of(self.namespace) if runtime else DEFAULT_PATH)
         return {
             'id': self.id, 'el': self._view_id(), 'template': self.ractive_template,
             'data': data,
             'bindings': [dict(binding, namespace=binding.get('namespace') or self.namespace)
                          for binding in self.bindings],
-            'namespace': self.namespace, 'path': self.socket_path, 'init': self.ractive_init,
+            'namespace': self.namespace, 'path': path, 'init': self.ractive_init,
+            'publication_event': runtime.publication_event if runtime else 'publication',
         }
 
     def _view_id(self):

@@ -39,11 +39,15 @@
     }
   };
 
-  function socketFor(namespace, path) {
-    var key = path + ' ' + namespace;
+  // One socket per endpoint and namespace, shared by the widgets of the page.
+  // A server-addressed change (see applyUpdate) is applied once per arrival,
+  // however many widgets subscribe to the channel it came on.
+  function socketFor(namespace, config) {
+    var key = config.path + ' ' + namespace;
     if (!sockets[key]) {
-      sockets[key] = window.io(namespace, { path: path });
+      sockets[key] = window.io(namespace, { path: config.path });
       sockets[key].on('ractive', applyUpdate);
+      sockets[key].on(config.publication_event, applyUpdate);
     }
     return sockets[key];
   }
@@ -71,8 +75,14 @@
     return Boolean(ractive);
   }
 
-  function bind(ractive, binding, path) {
-    var socket = socketFor(binding.namespace, path);
+  function rejected(ractive, config, subscribe, answer) {
+    var element = document.getElementById(config.id);
+    if (element) element.classList.add('axf-ractive-rejected');
+    ractive.fire('subscription_rejected', subscribe, answer && answer.error);
+  }
+
+  function bind(ractive, binding, config) {
+    var socket = socketFor(binding.namespace, config);
     if (binding.event !== 'publication') {
       socket.on(binding.event, function (value) {
         apply(ractive, binding.op, binding.keypath, value, binding.key);
@@ -80,14 +90,14 @@
       return;
     }
     var channel = null;
-    socket.on('publication', function (data, from) {
-      if (from === channel && !applyUpdate(data)) {
+    socket.on(config.publication_event, function (data, from) {
+      if (from === channel && !(data && data.ractive)) {
         apply(ractive, binding.op, binding.keypath, data, binding.key);
       }
     });
     var subscribe = function () {
       socket.emit.apply(socket, ['subscribe'].concat(binding.subscribe, [function (answer) {
-        if (typeof answer !== 'string') return;  // refused: the error event says why
+        if (typeof answer !== 'string') return rejected(ractive, config, binding.subscribe, answer);
         channel = answer;
         if (ractive.subscriptions.indexOf(answer) < 0) ractive.subscriptions.push(answer);
         ractive.fire('subscribed', answer);
@@ -106,11 +116,11 @@
       adapt: [redrawingArrays]
     });
     if (config.namespace) {
-      var socket = socketFor(config.namespace, config.path);
+      var socket = socketFor(config.namespace, config);
       ractive.send = function () { socket.emit.apply(socket, arguments); };
     }
     ractive.subscriptions = [];  // channels the server acknowledged
-    config.bindings.forEach(function (binding) { bind(ractive, binding, config.path); });
+    config.bindings.forEach(function (binding) { bind(ractive, binding, config); });
     widgets[config.id] = ractive;
     if (config.init) new Function('ractive', config.init)(ractive);
   }
