@@ -86,3 +86,13 @@ def test_widget_snippet_renders_the_talks_template():
     html = render(namespace['PingPongWidget'].ractive_template,
                   {'messages': [{'sound': 'pong'}]})
     assert '<div class="sound">pong</div>' in html
+
+
+def test_the_testing_snippet_passes_against_the_readme_app():
+    """'Testing your app': the README's test, run in this process on the README's app."""
+    import webtest
+    namespace = {}
+    exec(compile('\n'.join(snippets('readme-app')), 'README.md', 'exec'), namespace)
+    [test_code] = snippets('readme-test')
+    exec(compile(test_code, 'README.md', 'exec'), namespace)
+    namespace['test_pingpong_and_chat'](webtest.TestApp(namespace['config'].make_wsgi_app()))
