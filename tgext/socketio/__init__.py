@@ -9,6 +9,7 @@ _API = {
     'SocketIOController': 'controller',
     'SocketIONamespace': 'namespace',
     'SocketIOTGNamespace': 'namespace',
+    'on': 'namespace',
     'PubSubNamespace': 'pubsub',
     'PubSubTGNamespace': 'pubsub',
     'publish': 'publishing',

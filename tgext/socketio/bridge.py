@@ -16,11 +16,12 @@ from .errors import (InternalError, InvalidMethodArgs, MethodAccessDenied, NoSuc
                      SocketIOError)
 from .mailbox import Mailbox
 from .middleware import HANDOFF
+from .namespace import event_handlers
 
 log = logging.getLogger(__name__)
 
-#: Events that only python-socketio may trigger, never a client.
-RESERVED_EVENTS = frozenset(['connect', 'disconnect'])
+#: Environ key holding the handshake payload while ``allow_only`` is checked.
+AUTH = 'tgext.socketio.auth'
 
 
 class _Connection:
@@ -64,9 +65,10 @@ class NamespaceBridge(socketio.Namespace):
         with tgcontext.pushed(tg_locals):
             try:
                 dispatch.check_predicate(self.namespace_class.allow_only,
-                                         tg_locals.request.environ)
+                                         dict(tg_locals.request.environ, **{AUTH: auth}))
                 instance = self.namespace_class(self.server, self.namespace, sid,
-                                                tg_locals.request)
+                                                tg_locals.request, auth=auth)
+                held = _hold_emits(instance)
                 with self.runtime.unit_of_work():
                     instance.on_connect()
             except MethodAccessDenied as exc:
@@ -77,7 +79,10 @@ class NamespaceBridge(socketio.Namespace):
                 log.exception('Error connecting to %s', self.namespace)
                 raise socketio.exceptions.ConnectionRefusedError(
                     'Internal server error') from None
-        self.connections[sid] = _Connection(instance, tg_locals)
+        connection = self.connections[sid] = _Connection(instance, tg_locals)
+        del instance.emit
+        if held:  # python-socketio confirms the connection when we return; these follow
+            connection.mailbox.put(_send_held, instance, held)
         return True
 
     def _disconnect(self, sid, reason=None):
@@ -117,12 +122,10 @@ class NamespaceBridge(socketio.Namespace):
         if not isinstance(data, list) or not data or not isinstance(data[0], str):
             raise InvalidMethodArgs('an event is a list that starts with its name')
         event = data[0]
-        method = None
-        if event not in RESERVED_EVENTS:
-            method = getattr(instance, 'on_' + event, None)
-        if not callable(method):
+        name = event_handlers(type(instance)).get(event)
+        if name is None:
             raise NoSuchMethod('no handler for event %r' % event, event=event)
-        return method
+        return getattr(instance, name)
 
     def _ack(self, sid, ack_id, result):
         if result is None:
@@ -135,3 +138,15 @@ class NamespaceBridge(socketio.Namespace):
         if eio_sid is not None:
             self.server._send_packet(eio_sid, self.server.packet_class(
                 packet.ACK, namespace=self.namespace, id=ack_id, data=args))
+
+
+def _hold_emits(instance):
+    """Keep what ``instance.emit`` sends until the connection is confirmed, as node does."""
+    held = []
+    instance.emit = lambda *args, **kwargs: held.append((args, kwargs))
+    return held
+
+
+def _send_held(instance, held):
+    for args, kwargs in held:
+        instance.emit(*args, **kwargs)

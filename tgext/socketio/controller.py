@@ -22,14 +22,24 @@ class SocketIOController(TGController):
         class RootController(TGController):
             socketio = SocketIO()        # endpoint at /socketio/
 
+    Namespaces whose paths are not identifiers, the main namespace ``/``
+    among them (what ``io()`` connects to by default), go in ``namespaces``::
+
+        class SocketIO(SocketIOController):
+            namespaces = {'/': Lobby, '/user-admin': UserAdmin}
+
     Other ``@expose``\\d methods stay ordinary pages.
     """
 
+    namespaces = {}
+
     @classmethod
     def namespace_classes(cls):
-        """``{'/name': NamespaceClass}`` for every namespace attribute."""
-        return {'/' + name: value for name, value in inspect.getmembers(cls)
-                if inspect.isclass(value) and issubclass(value, SocketIONamespace)}
+        """``{'/name': NamespaceClass}`` of the namespace attributes and ``namespaces``."""
+        found = {'/' + name: value for name, value in inspect.getmembers(cls)
+                 if inspect.isclass(value) and issubclass(value, SocketIONamespace)}
+        found.update(cls.namespaces)
+        return found
 
     @property
     def server(self):

@@ -63,6 +63,9 @@ class SocketIOMiddleware:
         endpoint = self.endpoints.get(path.rstrip('/'))
         if endpoint is not None and 'sid' in params:
             return endpoint.handle_request(environ, start_response)
+        refusal = _malformed_handshake(environ, params)
+        if refusal is not None:
+            return _refuse(start_response, '400 Bad Request', refusal)
         return self._handshake(path, environ, start_response)
 
     def _handshake(self, path, environ, start_response):
@@ -84,6 +87,15 @@ class SocketIOMiddleware:
             return body
         self.endpoints[path.rstrip('/')] = handoff.server
         return handoff.server.handle_request(environ, start_response)
+
+
+def _malformed_handshake(environ, params):
+    """Why a handshake is malformed (Engine.IO answers 400 to these), or None."""
+    if params.get('transport', [''])[0] not in ('polling', 'websocket'):
+        return 'unknown transport'
+    if environ.get('REQUEST_METHOD') not in ('GET', 'OPTIONS'):
+        return 'a handshake is a GET request'
+    return None
 
 
 def _refuse(start_response, status, reason):

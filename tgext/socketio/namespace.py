@@ -1,5 +1,44 @@
 """SocketIONamespace: the per-connection object that answers client events."""
+import functools
+import inspect
+
 import gevent
+
+#: Events only python-socketio may trigger, never a client.
+RESERVED_EVENTS = frozenset(['connect', 'disconnect'])
+
+
+def on(event):
+    """Make the decorated method answer client event ``event``.
+
+    For event names that are not Python identifiers (``'user:typing'``,
+    ``'message-with-ack'``); works with ``@require`` and ``@validate``::
+
+        @on('user:typing')
+        @require(not_anonymous())
+        def typing(self, channel): ...
+    """
+    if event in RESERVED_EVENTS:
+        raise ValueError('%r is reserved to python-socketio' % event)
+
+    def mark(method):
+        method.socketio_event = event
+        return method
+    return mark
+
+
+@functools.lru_cache(maxsize=None)
+def event_handlers(namespace_class):
+    """``{event: method name}`` of a namespace class: ``on_EVENT`` methods and ``@on`` ones."""
+    handlers = {}
+    for name, member in inspect.getmembers(namespace_class, callable):
+        if name.startswith('on_') and name[3:] not in RESERVED_EVENTS:
+            handlers.setdefault(name[3:], name)
+    for name, member in inspect.getmembers(namespace_class, callable):
+        event = getattr(member, 'socketio_event', None)
+        if isinstance(event, str):
+            handlers[event] = name
+    return handlers
 
 
 class SocketIONamespace:
@@ -19,16 +58,18 @@ class SocketIONamespace:
     Instance attributes: ``sid`` (this connection's id in the namespace),
     ``namespace`` (its path, e.g. ``'/pingpong'``), ``session`` (a private
     dict), ``request`` (the TurboGears request of the handshake, with
-    ``identity``) and ``server`` (the python-socketio server).
+    ``identity``), ``auth`` (the client's handshake payload,
+    ``io({auth: {...}})``, or None) and ``server`` (the python-socketio server).
     """
 
     allow_only = None
 
-    def __init__(self, server, namespace, sid, request):
+    def __init__(self, server, namespace, sid, request, auth=None):
         self.server = server
         self.namespace = namespace
         self.sid = sid
         self.request = request
+        self.auth = auth
         self.session = {}
         self._greenlets = None  # a set, once the connection spawns
 

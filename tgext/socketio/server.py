@@ -39,7 +39,8 @@ class EngineIOServer(engineio.Server):
             # is over costs an idle connection no stack.
             engineio_socket = target.__self__
             timer = gevent.get_hub().loop.timer(self.ping_interval)
-            timer.start(gevent.spawn, _send_ping_now, engineio_socket)
+            # update: an idle hub's cached time is stale, and the first ping would come early
+            timer.start(gevent.spawn, _send_ping_now, engineio_socket, update=True)
             engineio_socket.tgext_ping_timer = timer
             return timer
         return super().start_background_task(target, *args, **kwargs)

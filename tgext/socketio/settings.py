@@ -42,9 +42,21 @@ COERCION = {
 }
 
 
+#: Prefix of .ini keys passed to python-socketio's Server as they are (strings).
+SERVER_OPTION_PREFIX = 'socketio.server.'
+
+
 def server_options(conf):
-    """Keyword arguments of the python-socketio server from a TG config."""
-    return dict(
+    """Keyword arguments of the python-socketio server from a TG config.
+
+    ``socketio.server_options`` (a dict, from the blueprint) and
+    ``socketio.server.NAME = value`` keys (from an .ini) go to python-socketio's
+    ``Server`` as they are: ``json``, ``cookie``, ``http_compression``, ...
+    """
+    passed = {key[len(SERVER_OPTION_PREFIX):]: value for key, value in conf.items()
+              if isinstance(key, str) and key.startswith(SERVER_OPTION_PREFIX)}
+    passed.update(conf.get('socketio.server_options') or {})
+    options = dict(
         ping_interval=conf['socketio.ping_interval'],
         ping_timeout=conf['socketio.ping_timeout'],
         cors_allowed_origins=conf['socketio.cors_allowed_origins'],
@@ -55,3 +67,5 @@ def server_options(conf):
         logger=conf['socketio.logger'],
         engineio_logger=conf['socketio.logger'],
     )
+    options.update(passed)
+    return options
