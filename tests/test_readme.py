@@ -96,3 +96,18 @@ def test_the_testing_snippet_passes_against_the_readme_app():
     [test_code] = snippets('readme-test')
     exec(compile(test_code, 'README.md', 'exec'), namespace)
     namespace['test_pingpong_and_chat'](webtest.TestApp(namespace['config'].make_wsgi_app()))
+
+
+def test_the_main_namespace_with_a_payload_and_an_event_name_with_a_colon(readme_app):
+    sio, seen = client(readme_app.url, '/', auth={'token': 'abc'})
+    try:
+        assert seen.wait_for('welcome') == [({'token': 'abc'},)]
+        sio.emit('user:typing', 'me', namespace='/')
+        other, other_seen = client(readme_app.url, '/')
+        try:
+            sio.emit('user:typing', 'me again', namespace='/')
+            assert other_seen.wait_for('user:typing') == [('me again',)]
+        finally:
+            other.disconnect()
+    finally:
+        sio.disconnect()
