@@ -17,10 +17,12 @@ setup(
     install_requires=[
         'setuptools<82',  # tw2.core 2.3 imports pkg_resources
         'TurboGears2>=2.5,<2.6',
-        'python-socketio>=5.11,<6',
-        'python-engineio>=4.9,<5',
-        'gevent>=23.9',
-        'gevent-websocket>=0.10,<0.11',
+        # The tested range (`make test-matrix` runs both ends): tgext.socketio.server
+        # overrides internals of these, so no release beyond it is admitted untested.
+        'python-socketio>=5.12,<5.19',
+        'python-engineio>=4.11,<4.16',
+        'gevent>=23.9.1,<27',
+        'gevent-websocket==0.10.1',
         'tgext.tw2>=0.1',
         'tw2.core>=2.3,<2.4',
         'Genshi>=0.7.7',
