@@ -40,6 +40,7 @@ setup(
     },
     entry_points={
         'paste.server_factory': ['gevent = tgext.socketio.serving:server_factory'],
+        'paste.app_factory': ['script = tgext.socketio.serving:script_app_factory'],
     },
     classifiers=[
         'Framework :: TurboGears', 'Programming Language :: Python :: 3',

@@ -13,7 +13,9 @@ patches in time: :func:`server_factory` patches when it is called, in the
 process that serves. Importing this module patches nothing: gearbox's
 ``--reload`` worker imports it while hupper's threads already run, and
 patching inside that import cannot hand the import lock back
-(``RuntimeError: cannot release un-acquired lock``). WebSockets are served by gevent-websocket's handler (any
+(``RuntimeError: cannot release un-acquired lock``).
+
+WebSockets are served by gevent-websocket's handler (any
 other handler answers the upgrade with 500 and clients silently stay on
 long-polling) and every accepted socket gets ``TCP_NODELAY``.
 
@@ -22,9 +24,12 @@ server trims what an idle one costs (measured in ``docs/performance.md``):
 a 1 KiB read buffer instead of 8 KiB, and, unless ``GEVENT_TRACK_GREENLET_TREE``
 is set, greenlets that do not record who spawned them (a debugging aid).
 """
+import importlib.util
 import logging
 import os
+import re
 import socket
+import sys
 
 import gevent
 from gevent import monkey, pywsgi
@@ -92,3 +97,27 @@ def server_factory(global_conf, host='127.0.0.1', port='8080', access_log='false
     def run(app):
         serve(app, host, int(port), access_log)
     return run
+
+
+def script_app_factory(global_conf, script, factory='make_app', **app_conf):
+    """PasteDeploy app factory for an app in a file that is not an installed module.
+
+    ``use = egg:tgext.socketio#script`` with ``script = %(here)s/app.py`` calls
+    ``make_app(global_conf, **app_conf)`` of that file (``factory`` names
+    another function). The file is imported under a name made from its path,
+    so ``gearbox serve --reload`` watches it.
+    """
+    path = os.path.abspath(os.path.join(global_conf.get('here', ''), script))
+    name = 'tgext_socketio_script_' + re.sub(r'\W', '_', path)
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None:
+            raise ImportError('cannot load the app script %s' % path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return getattr(sys.modules[name], factory)(global_conf, **app_conf)
