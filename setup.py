@@ -114,7 +114,8 @@ class BuildPyWithAssets(build_py):
     def run(self):
         super().run()
         if not self.editable_mode:  # an editable install serves public/node_modules
-            copy_assets(os.path.join(self.build_lib, VENDOR), lambda message: self.announce(message, 2))
+            copy_assets(os.path.join(self.build_lib, VENDOR),
+                        lambda message: self.announce(message, 2))
 
 
 class SdistWithAssets(sdist):

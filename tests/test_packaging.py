@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import subprocess
+import sysconfig
 import tarfile
 import time
 import zipfile
@@ -106,6 +107,54 @@ def test_the_installed_wheel_serves_the_front_end_files(built, tmp_path):
         assert '/_socketio/ractive.min.js' in requests.get(process.url + '/', timeout=10).text
     finally:
         process.stop()
+
+
+@pytest.mark.timeout(180)
+def test_a_default_mode_editable_install_runs_the_examples(tmp_path):
+    """``pip install -e .`` (not compat): only tgext and axf_ractive are importable."""
+    venv = tmp_path / 'venv'
+    run([PYTHON, '-m', 'venv', '--without-pip', str(venv)])
+    python = str(venv / 'bin' / 'python')
+    purelib = run([python, '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'])
+    # The dependencies of the test venv, but not its .pth files: no checkout on sys.path.
+    with open(os.path.join(purelib.stdout.strip(), 'deps.pth'), 'w') as pth:
+        pth.write(sysconfig.get_paths()['purelib'] + '\n')
+    run([PYTHON, '-m', 'pip', '--python', python, 'install', '--quiet', '--no-deps',
+         '--no-build-isolation', '--editable', ROOT], timeout=120)
+    clean = ['env', '-u', 'PYTHONPATH']
+    where = run(clean + [python, '-c', 'import tgext.socketio, importlib.util as u; '
+                         'print(tgext.socketio.__file__, u.find_spec("examples"))'],
+                cwd=str(tmp_path))
+    assert where.stdout.split() == [os.path.join(ROOT, 'tgext', 'socketio', '__init__.py'), 'None']
+
+    port = free_port()
+    process = Process(clean + [python, os.path.join(ROOT, 'examples', 'pingpong', 'app.py'),
+                               '--port', str(port)], port=port, cwd=str(tmp_path))
+    try:
+        response = requests.get(process.url + '/_socketio/ractive.min.js', timeout=10)
+        with open(os.path.join(ROOT, 'public', 'node_modules', 'ractive', 'ractive.min.js'),
+                  'rb') as npm:
+            assert response.status_code == 200 and response.content == npm.read()
+        assert pong(process.url) == ['pong']
+    finally:
+        process.stop()
+    assert not os.path.exists(os.path.join(ROOT, VENDOR)), 'nothing is copied into a checkout'
+
+    port = free_port()
+    config = open(os.path.join(ROOT, 'examples/chat/development.ini')).read()
+    ini = os.path.join(ROOT, 'examples/chat/test-editable-%s.ini' % port)
+    with open(ini, 'w') as out:
+        out.write(config.replace('port = 8080', 'port = %s' % port))
+    try:
+        process = Process(clean + [python, '-c', 'import sys; from gearbox.main import main; '
+                                   'sys.exit(main())', 'serve', '-c', ini], port=port)
+        try:
+            page = requests.get(process.url + '/', timeout=10)
+            assert page.status_code == 200 and '/_socketio/socket.io.min.js' in page.text
+        finally:
+            process.stop()
+    finally:
+        os.unlink(ini)
 
 
 def test_without_the_files_the_error_says_what_to_do(tmp_path, monkeypatch):
