@@ -204,6 +204,21 @@ def touch_until_reloaded(process, path, timeout=20):
         time.sleep(0.5)
 
 
+def test_the_server_factory_patching_too_late_still_says_not_monkey_patched():
+    """The factory patches when PasteDeploy calls it; TurboGears imported before is caught."""
+    script = ('import tg\n'
+              'from tgext.socketio.serving import server_factory\n'
+              'from gevent import monkey\n'
+              'assert not monkey.is_module_patched("socket"), "importing serving patched"\n'
+              'server_factory({})\n'
+              'assert monkey.is_module_patched("socket"), "the factory did not patch"\n'
+              'import runpy\n'
+              'runpy.run_path(%r)["make_app"]()\n'
+              % os.path.join(ROOT, 'examples', 'pingpong', 'app.py'))
+    result = subprocess.run([PYTHON, '-c', script], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and 'NotMonkeyPatched' in result.stderr, result.stderr
+
+
 def served_by(process, count, timeout=30):
     """The pid of the ``count``-th server gearbox started, once it listens."""
     deadline = time.monotonic() + timeout
