@@ -113,7 +113,7 @@ class BuildPyWithAssets(build_py):
 
     def run(self):
         super().run()
-        if not self.editable_mode:  # an editable install serves public/node_modules
+        if not getattr(self, 'editable_mode', False):  # editable: public/node_modules serves
             copy_assets(os.path.join(self.build_lib, VENDOR),
                         lambda message: self.announce(message, 2))
 
