@@ -92,10 +92,10 @@ def server_factory(global_conf, host='127.0.0.1', port='8080', access_log='false
     """
     if not monkey.is_module_patched('socket'):
         monkey.patch_all()
-    access_log = str(access_log).strip().lower() in ('true', 'yes', 'on', '1')
+    from paste.deploy.converters import asbool  # tg's would import TurboGears here
 
     def run(app):
-        serve(app, host, int(port), access_log)
+        serve(app, host, int(port), asbool(access_log))
     return run
 
 
