@@ -1,7 +1,130 @@
-from setuptools import find_packages, setup
+"""tgext.socketio's build: the wheel and the sdist carry the pinned front-end files.
 
-with open('README.md', encoding='utf-8') as readme:
+``build_py`` (wheels, ``pip install .``) and ``sdist`` copy the files listed in
+``tgext/socketio/assets.py`` from ``public/node_modules`` (running ``npm ci`` in
+``public/`` with the lock when they are missing or of other versions) into
+``tgext/socketio/static/vendor/`` of what they build, never into the checkout.
+An sdist carries the copies, ``public/package.json`` and the lock, so a wheel
+builds from it without npm. An editable install copies nothing: it serves
+``public/node_modules`` of the checkout (``make assets``).
+"""
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+
+from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+from setuptools.command.sdist import sdist
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PUBLIC = os.path.join(HERE, 'public')
+VENDOR = os.path.join('tgext', 'socketio', 'static', 'vendor')
+VERSIONS = 'versions.json'  # {npm package: version} of the copies, next to them
+
+with open(os.path.join(HERE, 'README.md'), encoding='utf-8') as readme:
     long_description = readme.read()
+
+
+def asset_list():
+    """``ASSETS`` of tgext/socketio/assets.py (read by path: nothing is installed yet)."""
+    spec = importlib.util.spec_from_file_location(
+        '_tgext_socketio_build_assets', os.path.join(HERE, 'tgext', 'socketio', 'assets.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ASSETS
+
+
+def npm_package(relative):
+    """``socket.io-client`` of ``socket.io-client/dist/x.js`` (``@scope/name`` too)."""
+    parts = relative.split('/')
+    return '/'.join(parts[:2]) if parts[0].startswith('@') else parts[0]
+
+
+def pinned_versions(assets):
+    """{npm package: version} that ``public/package-lock.json`` pins."""
+    with open(os.path.join(PUBLIC, 'package-lock.json'), encoding='utf-8') as lock:
+        packages = json.load(lock)['packages']
+    return {name: packages['node_modules/' + name]['version']
+            for name in sorted({npm_package(relative) for relative in assets.values()})}
+
+
+def installed_versions(assets):
+    """{npm package: version} in ``public/node_modules``, ``None`` if a file is missing."""
+    node_modules = os.path.join(PUBLIC, 'node_modules')
+    if not all(os.path.isfile(os.path.join(node_modules, relative))
+               for relative in assets.values()):
+        return None
+    versions = {}
+    for name in {npm_package(relative) for relative in assets.values()}:
+        with open(os.path.join(node_modules, name, 'package.json'), encoding='utf-8') as meta:
+            versions[name] = json.load(meta)['version']
+    return versions
+
+
+def vendored_versions(folder, assets):
+    """{npm package: version} of the copies in ``folder``, ``None`` if incomplete."""
+    try:
+        with open(os.path.join(folder, VERSIONS), encoding='utf-8') as stamp:
+            versions = json.load(stamp)
+    except (OSError, ValueError):
+        return None
+    return versions if all(os.path.isfile(os.path.join(folder, name)) for name in assets) else None
+
+
+def copy_assets(target, log=print):
+    """Put the pinned front-end files into ``target``, one file per URL name."""
+    assets = asset_list()
+    wanted = pinned_versions(assets)
+    source = os.path.join(HERE, VENDOR)
+    if vendored_versions(source, assets) == wanted:  # an unpacked sdist
+        files = {name: os.path.join(source, name) for name in assets}
+    else:
+        if installed_versions(assets) != wanted:
+            npm = shutil.which('npm')
+            if npm is None:
+                raise RuntimeError(
+                    'tgext.socketio: building needs node and npm, to install the pinned '
+                    'front-end packages (public/package-lock.json) that the package carries; '
+                    'install them, or build the wheel from an sdist that carries the files')
+            log('running npm ci in %s (node_modules missing or not the pinned versions)'
+                % PUBLIC)
+            subprocess.check_call([npm, 'ci', '--no-audit', '--no-fund'], cwd=PUBLIC)
+            if installed_versions(assets) != wanted:
+                raise RuntimeError('npm ci did not install %s in %s/node_modules'
+                                   % (wanted, PUBLIC))
+        files = {name: os.path.join(PUBLIC, 'node_modules', relative)
+                 for name, relative in assets.items()}
+    if os.path.abspath(target) == os.path.abspath(source):
+        return
+    os.makedirs(target, exist_ok=True)
+    for name, path in files.items():
+        shutil.copyfile(path, os.path.join(target, name))
+    with open(os.path.join(target, VERSIONS), 'w', encoding='utf-8') as stamp:
+        json.dump(wanted, stamp, indent=1, sort_keys=True)
+    log('copied %s (%s) to %s' % (', '.join(sorted(files)),
+                                  ', '.join('%s %s' % item for item in sorted(wanted.items())),
+                                  target))
+
+
+class BuildPyWithAssets(build_py):
+    """``build_py`` that also puts the front-end files into the built package."""
+
+    def run(self):
+        super().run()
+        if not getattr(self, 'editable_mode', False):  # editable: public/node_modules serves
+            copy_assets(os.path.join(self.build_lib, VENDOR),
+                        lambda message: self.announce(message, 2))
+
+
+class SdistWithAssets(sdist):
+    """``sdist`` whose tree carries the front-end files, so wheels build from it without npm."""
+
+    def make_release_tree(self, base_dir, files):
+        super().make_release_tree(base_dir, files)
+        copy_assets(os.path.join(base_dir, VENDOR), lambda message: self.announce(message, 2))
+
 
 setup(
     name='tgext.socketio',
@@ -14,6 +137,7 @@ setup(
     packages=find_packages(include=['tgext', 'tgext.*', 'axf_ractive', 'axf_ractive.*']),
     package_data={'axf_ractive': ['static/*.js']},
     zip_safe=False,
+    cmdclass={'build_py': BuildPyWithAssets, 'sdist': SdistWithAssets},
     install_requires=[
         'setuptools<82',  # tw2.core 2.3 imports pkg_resources
         'TurboGears2>=2.5,<2.6',
@@ -43,6 +167,7 @@ setup(
     },
     entry_points={
         'paste.server_factory': ['gevent = tgext.socketio.serving:server_factory'],
+        'paste.app_factory': ['script = tgext.socketio.serving:script_app_factory'],
     },
     classifiers=[
         'Framework :: TurboGears', 'Programming Language :: Python :: 3',

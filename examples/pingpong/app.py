@@ -7,7 +7,9 @@ if __name__ == '__main__':
     from gevent import monkey
     monkey.patch_all()
 
+import importlib.util  # noqa: E402
 import os  # noqa: E402
+import sys  # noqa: E402
 
 import tw2.core as twc  # noqa: E402
 from tg import TGController, expose  # noqa: E402
@@ -16,6 +18,23 @@ from axf_ractive import RactiveWidget, on_event  # noqa: E402
 from tgext.socketio import SocketIOController, SocketIONamespace  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def shared():
+    """``examples/configuration.py``, loaded by its location.
+
+    The examples are not an installed package (``pip install -e .`` installs
+    ``tgext`` and ``axf_ractive`` only), so this works however the script is
+    started: ``python examples/pingpong/app.py``, gearbox, gunicorn or an import.
+    """
+    name = 'tgext_socketio_examples_configuration'
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, os.path.join(os.path.dirname(HERE), 'configuration.py'))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 class PingPong(SocketIONamespace):
@@ -55,10 +74,8 @@ class RootController(TGController):
 
 def make_app(global_conf=None, **app_conf):
     """PasteDeploy app factory (also used by ``python app.py``)."""
-    from examples.configuration import configurator
-    return configurator(RootController(), os.path.join(HERE, 'templates'), app_conf)
+    return shared().configurator(RootController(), os.path.join(HERE, 'templates'), app_conf)
 
 
 if __name__ == '__main__':
-    from examples.configuration import run
-    run(make_app)
+    shared().run(make_app)

@@ -1,9 +1,17 @@
 """Front-end files installed from the npm registry and served by the app.
 
-``make assets`` (part of ``make demo``/``make test``) runs ``npm ci`` in
-``public/``; nothing third-party is committed. The files are looked up in
-``socketio.assets_dir`` when set, else in ``public/node_modules`` of this
-checkout, else in ``./public/node_modules`` and ``./node_modules``.
+Nothing third-party is committed. The pinned packages (``public/package.json``
+and its lock) come from the npm registry:
+
+* a wheel or an sdist carries the files in ``tgext/socketio/static/vendor/``,
+  copied there at build time by ``setup.py`` (which runs ``npm ci`` when
+  ``public/node_modules`` is missing or stale);
+* a checkout (also ``pip install -e .``) uses ``public/node_modules``,
+  filled by ``make assets`` (``npm ci`` in ``public/``).
+
+Files are looked up in the package's ``static/vendor/`` first, then in
+``socketio.assets_dir`` when set, else in ``public/node_modules`` of the
+checkout, ``./public/node_modules`` and ``./node_modules``.
 """
 import functools
 import mimetypes
@@ -17,11 +25,14 @@ ASSETS = {
     'ractive.min.js.map': 'ractive/ractive.min.js.map',
 }
 
+#: Where a built package keeps its copies, one file per URL name.
+VENDOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'static', 'vendor')
+
 _CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def candidate_dirs(configured=None):
-    """Folders searched for ``node_modules`` content, first match wins."""
+    """Folders searched for ``node_modules`` content after :data:`VENDOR`."""
     if configured:
         return [configured]
     return [os.path.join(_CHECKOUT, 'public', 'node_modules'),
@@ -29,18 +40,25 @@ def candidate_dirs(configured=None):
             os.path.join(os.getcwd(), 'node_modules')]
 
 
+def candidate_paths(name, configured=None):
+    """Every path that may serve asset ``name``, first match wins."""
+    return [os.path.join(VENDOR, name)] + [os.path.join(folder, ASSETS[name])
+                                           for folder in candidate_dirs(configured)]
+
+
 @functools.lru_cache(maxsize=None)
 def asset_path(name, configured=None):
     """The file serving asset ``name``; ``LookupError`` says how to install it."""
-    relative = ASSETS[name]
-    for folder in candidate_dirs(configured):
-        path = os.path.join(folder, relative)
+    paths = candidate_paths(name, configured)
+    for path in paths:
         if os.path.isfile(path):
             return path
     raise LookupError(
-        '%s not found in %s: install the front-end packages with `make assets` '
-        '(npm ci in public/) or set socketio.assets_dir'
-        % (relative, ', '.join(candidate_dirs(configured))))
+        '%s not found in %s. Installed with pip: this tgext.socketio was built without '
+        'its front-end files; reinstall it from a wheel or sdist built with node/npm '
+        'available (see "Building a release" in the README). In a checkout: run '
+        '`make assets` (npm ci in public/). Or set socketio.assets_dir to a node_modules '
+        'folder that has it.' % (ASSETS[name], ', '.join(paths)))
 
 
 def serve(name, configured, start_response):

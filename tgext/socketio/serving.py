@@ -1,15 +1,21 @@
 """Serving a TurboGears app that speaks Socket.IO, on gevent.
 
-Importing this module monkey-patches the process with gevent, which must
-happen before TurboGears, tw2, redis or kombu are imported; PasteDeploy
-loads the server before the app, so ``gearbox serve`` with::
+gevent must monkey-patch the process before TurboGears, tw2, redis or kombu
+are imported. PasteDeploy makes the server before it loads the app, so
+``gearbox serve`` (``--reload`` too) with::
 
     [server:main]
     use = egg:tgext.socketio#gevent
     host = 127.0.0.1
     port = 8080
 
-patches in time. WebSockets are served by gevent-websocket's handler (any
+patches in time: :func:`server_factory` patches when it is called, in the
+process that serves. Importing this module patches nothing: gearbox's
+``--reload`` worker imports it while hupper's threads already run, and
+patching inside that import cannot hand the import lock back
+(``RuntimeError: cannot release un-acquired lock``).
+
+WebSockets are served by gevent-websocket's handler (any
 other handler answers the upgrade with 500 and clients silently stay on
 long-polling) and every accepted socket gets ``TCP_NODELAY``.
 
@@ -18,17 +24,16 @@ server trims what an idle one costs (measured in ``docs/performance.md``):
 a 1 KiB read buffer instead of 8 KiB, and, unless ``GEVENT_TRACK_GREENLET_TREE``
 is set, greenlets that do not record who spawned them (a debugging aid).
 """
-from gevent import monkey
+import importlib.util
+import logging
+import os
+import re
+import socket
+import sys
 
-monkey.patch_all()
-
-import logging  # noqa: E402
-import os  # noqa: E402
-import socket  # noqa: E402
-
-import gevent  # noqa: E402
-from gevent import pywsgi  # noqa: E402
-from geventwebsocket.handler import WebSocketHandler  # noqa: E402
+import gevent
+from gevent import monkey, pywsgi
+from geventwebsocket.handler import WebSocketHandler
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +82,42 @@ def serve(app, host='127.0.0.1', port=8080, access_log=False):
 
 
 def server_factory(global_conf, host='127.0.0.1', port='8080', access_log='false'):
-    """PasteDeploy server factory: ``use = egg:tgext.socketio#gevent``."""
-    from tg.support.converters import asbool
+    """PasteDeploy server factory: ``use = egg:tgext.socketio#gevent``.
+
+    Monkey-patches the calling process, which is the one that serves (with
+    ``gearbox serve --reload``, the reloader's worker; its parent only watches
+    files and never makes the server). PasteDeploy calls it before it loads
+    the app, so before TurboGears is imported; if something imported
+    TurboGears earlier, ``make_wsgi_app`` still stops with ``NotMonkeyPatched``.
+    """
+    if not monkey.is_module_patched('socket'):
+        monkey.patch_all()
+    from paste.deploy.converters import asbool  # tg's would import TurboGears here
 
     def run(app):
         serve(app, host, int(port), asbool(access_log))
     return run
+
+
+def script_app_factory(global_conf, script, factory='make_app', **app_conf):
+    """PasteDeploy app factory for an app in a file that is not an installed module.
+
+    ``use = egg:tgext.socketio#script`` with ``script = %(here)s/app.py`` calls
+    ``make_app(global_conf, **app_conf)`` of that file (``factory`` names
+    another function). The file is imported under a name made from its path,
+    so ``gearbox serve --reload`` watches it.
+    """
+    path = os.path.abspath(os.path.join(global_conf.get('here', ''), script))
+    name = 'tgext_socketio_script_' + re.sub(r'\W', '_', path)
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None:
+            raise ImportError('cannot load the app script %s' % path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return getattr(sys.modules[name], factory)(global_conf, **app_conf)
