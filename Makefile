@@ -5,7 +5,12 @@ PY := $(VENV)/bin/python
 PORT ?= 8080
 STAMPS := .stamps
 
-.PHONY: demo pingpong test bench servers assets venv clean
+.PHONY: demo pingpong test test-fast test-matrix bench servers assets venv clean
+
+# The in-process tier: our own logic and apps spoken to with tgext.socketio.testing; no
+# servers, brokers or browsers (well under a minute). `make test` runs everything.
+FAST_TESTS := tests/test_units.py tests/test_in_process.py tests/test_mailbox.py \
+              tests/test_widget_rendering.py tests/test_backend_registry.py
 
 demo: venv assets
 	$(PY) examples/chat/app.py --port $(PORT) --backend memory://
@@ -17,6 +22,14 @@ pingpong: venv assets
 # examples package, which an install does not provide: the checkout goes on PYTHONPATH.
 test: venv assets servers
 	PYTHONPATH=$(CURDIR) $(PY) -m pytest tests
+
+test-fast: venv assets
+	PYTHONPATH=$(CURDIR) $(PY) -m pytest -q $(FAST_TESTS)
+
+# The socket tests at the lowest and the highest versions setup.py allows of python-socketio,
+# python-engineio, gevent and gevent-websocket (tests/matrix/*.txt), each in its own venv.
+test-matrix: assets servers
+	PYTHON=$(PYTHON) bash tests/matrix/run.sh
 
 # Benchmarks: prints the table, writes docs/benchmarks/{results.jsonl,README.md,benchmarks.png}.
 bench: venv assets servers

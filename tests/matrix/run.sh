@@ -13,5 +13,5 @@ for end in lowest highest; do
     $venv/bin/python -m pip install --quiet --upgrade 'pip>=24' 'setuptools<82' wheel
     $venv/bin/python -m pip install --quiet -c tests/matrix/$end.txt -e '.[redis,test]'
     echo "== $end: $($venv/bin/python -m pip freeze | grep -iE '^(python-socketio|python-engineio|gevent|gevent-websocket)==' | tr '\n' ' ')"
-    $venv/bin/python -m pytest -q $SOCKET_TESTS
+    PYTHONPATH=$PWD $venv/bin/python -m pytest -q $SOCKET_TESTS
 done
