@@ -1,4 +1,6 @@
 """RactiveWidget: a ToscaWidgets2 widget rendered and redrawn by Ractive.js."""
+import time
+
 import markupsafe
 import tw2.core as twc
 
@@ -63,6 +65,7 @@ class RactiveWidget(twc.Widget):
                          for binding in self.bindings],
             'namespace': self.namespace, 'path': path, 'init': self.ractive_init,
             'publication_event': runtime.publication_event if runtime else 'publication',
+            'rendered': time.time(),  # bindings recover what is published from now on
         }
 
     def _view_id(self):

@@ -40,16 +40,36 @@
   };
 
   // One socket per endpoint and namespace, shared by the widgets of the page.
-  // A server-addressed change (see applyUpdate) is applied once per arrival,
-  // however many widgets subscribe to the channel it came on.
+  // A server-addressed change (see applyUpdate) is applied once per publication,
+  // however many widgets subscribe to the channel it came on, live or recovered.
   function socketFor(namespace, config) {
     var key = config.path + ' ' + namespace;
     if (!sockets[key]) {
-      sockets[key] = window.io(namespace, { path: config.path });
-      sockets[key].on('ractive', applyUpdate);
-      sockets[key].on(config.publication_event, applyUpdate);
+      var socket = sockets[key] = window.io(namespace, { path: config.path });
+      socket.axfApplied = {};  // "channel epoch offset" of server-addressed changes applied
+      socket.axfWidgets = [];
+      socket.on('ractive', applyUpdate);
+      socket.on(config.publication_event, function (data, channel, position) {
+        if (data && data.ractive) applyUpdateOnce(socket, data, channel, position);
+      });
+      socket.on('disconnect', function () {
+        socket.axfWidgets.forEach(function (id) { mark(id, 'axf-ractive-disconnected', true); });
+      });
     }
+    if (sockets[key].axfWidgets.indexOf(config.id) < 0) sockets[key].axfWidgets.push(config.id);
     return sockets[key];
+  }
+
+  function mark(id, cssClass, on) {
+    var element = document.getElementById(id);
+    if (element) element.classList.toggle(cssClass, on);
+  }
+
+  function applyUpdateOnce(socket, data, channel, position) {
+    var key = position ? channel + ' ' + position.epoch + ' ' + position.offset : null;
+    if (key && socket.axfApplied[key]) return;
+    if (key) socket.axfApplied[key] = true;
+    applyUpdate(data);
   }
 
   function apply(ractive, op, keypath, value, key) {
@@ -76,11 +96,18 @@
   }
 
   function rejected(ractive, config, subscribe, answer) {
-    var element = document.getElementById(config.id);
-    if (element) element.classList.add('axf-ractive-rejected');
+    mark(config.id, 'axf-ractive-rejected', true);
     ractive.fire('subscription_rejected', subscribe, answer && answer.error);
   }
 
+  function isNewer(position, last) {
+    return !position || !last || position.epoch !== last.epoch || position.offset > last.offset;
+  }
+
+  // A publication binding subscribes with 'recover': from the time the page was rendered
+  // at first, then from the last position it saw, after every reconnection. Publications
+  // that arrive while it waits for the answer are kept, and applied after the ones the
+  // answer brings, each once (see the wire contract in the README).
   function bind(ractive, binding, config) {
     var socket = socketFor(binding.namespace, config);
     if (binding.event !== 'publication') {
@@ -89,22 +116,44 @@
       });
       return;
     }
-    var channel = null;
-    socket.on(config.publication_event, function (data, from) {
-      if (from === channel && !(data && data.ractive)) {
-        apply(ractive, binding.op, binding.keypath, data, binding.key);
-      }
+    var channel = null, last = null, waiting = null;
+    function receive(data, position) {
+      if (!isNewer(position, last)) return;
+      if (position) last = position;
+      if (data && data.ractive) applyUpdateOnce(socket, data, channel, position);
+      else apply(ractive, binding.op, binding.keypath, data, binding.key);
+    }
+    socket.on(config.publication_event, function (data, from, position) {
+      if (from !== channel) return;
+      if (waiting) waiting.push([data, position]);
+      else receive(data, position);
     });
-    var subscribe = function () {
-      socket.emit.apply(socket, ['subscribe'].concat(binding.subscribe, [function (answer) {
-        if (typeof answer !== 'string') return rejected(ractive, config, binding.subscribe, answer);
-        channel = answer;
-        if (ractive.subscriptions.indexOf(answer) < 0) ractive.subscriptions.push(answer);
-        ractive.fire('subscribed', answer);
+    var recover = function () {
+      var since = last || { time: config.rendered };
+      waiting = [];
+      socket.emit.apply(socket, ['recover', since].concat(binding.subscribe, [function (answer) {
+        var arrived = waiting;
+        waiting = null;
+        if (!answer || typeof answer.channel !== 'string') {
+          return rejected(ractive, config, binding.subscribe, answer);
+        }
+        channel = answer.channel;
+        answer.publications.concat(arrived).forEach(function (publication) {
+          receive(publication[0], publication[1]);
+        });
+        if (!last || isNewer(answer.position, last)) last = answer.position;
+        if (ractive.subscriptions.indexOf(channel) < 0) ractive.subscriptions.push(channel);
+        mark(config.id, 'axf-ractive-disconnected', false);
+        if (!answer.recovered) {
+          mark(config.id, 'axf-ractive-stale', true);
+          if (ractive.fire('recovery_failed', channel) !== false) window.location.reload();
+          return;
+        }
+        ractive.fire('subscribed', channel, answer.position);
       }]));
     };
-    socket.on('connect', subscribe);  // again after every reconnection
-    if (socket.connected) subscribe();
+    socket.on('connect', recover);  // again after every reconnection
+    if (socket.connected) recover();
   }
 
   function start(config) {

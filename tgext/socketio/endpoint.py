@@ -19,9 +19,3 @@ def build_server(namespace_classes, runtime):
              ', '.join(sorted(namespace_classes)), backends.redacted(runtime.backend_url))
     return server
 
-
-def servers_with(namespace):
-    """The servers of the current app that serve ``namespace``."""
-    from .runtime import current
-    runtime = current()
-    return runtime.servers_with(namespace) if runtime is not None else []

@@ -1,13 +1,17 @@
-"""publish(): deliver data to a channel's subscribers, from anywhere.
+"""publish() and history(): a channel's publications, from anywhere.
 
 Inside a process that serves the namespace (a handler, a controller
-action), the server's own backend is used. Elsewhere (a script, a cron job,
-a worker) a write-only connection to the backend URL is opened and kept.
+action), the app's runtime is used: its history store gives each publication
+its position, and its server delivers it. Elsewhere (a script, a cron job, a
+worker) a write-only connection to the backend URL is opened and kept.
 """
 import functools
 import json
 
-from . import backends, endpoint
+import gevent.lock
+
+from . import backends
+from .history import HistoryPolicy, store_for
 
 #: Room prefix of channels, so that no channel can be a client's own sid room.
 ROOM_PREFIX = 'channel:'
@@ -19,32 +23,91 @@ def room(channel):
 
 
 def publish(channel, data, namespace='/', backend=None, event=None, bus_channel=None):
-    """Send ``publication(data, channel)`` to every subscriber of ``channel``.
+    """Send ``publication(data, channel, position)`` to every subscriber of ``channel``.
 
     ``namespace``: the namespace path the subscribers are connected to.
     ``backend``: a backend URL, to publish from a process that serves no
     Socket.IO (default: ``socketio.backend`` of the TurboGears config).
     ``event``: the event name (default: ``socketio.publication_event``).
     ``bus_channel``: with ``backend``, the servers' ``socketio.channel``.
-    Raises :class:`TypeError` for data that JSON cannot carry and
+    Returns the publication's position ``{"epoch", "offset"}``.
+    Raises :class:`TypeError` for data that JSON cannot carry (NaN and
+    infinities included: browsers cannot parse them) and
     :class:`~tgext.socketio.PublishError` when the backend is down.
     """
     if not isinstance(channel, str):
         raise TypeError('a channel is a str, not %r' % (channel,))
     try:
-        json.dumps(data)
+        json.dumps(data, allow_nan=False)  # browsers' JSON.parse refuses NaN and Infinity
     except (TypeError, ValueError) as exc:
         raise TypeError('data published to %r is not JSON-serialisable: %s'
                         % (channel, exc)) from None
-    servers = endpoint.servers_with(namespace) if backend is None else []
-    if servers:
-        server = servers[0]
-        server.emit(event or server.runtime.publication_event,
-                    (data, channel), to=room(channel), namespace=namespace)
-        return
-    url, configured_bus_channel, default_event = _configured_backend(backend)
-    _writer(url, bus_channel or configured_bus_channel).emit(event or default_event, (data, channel),
-                      namespace=namespace, room=room(channel))
+    target = _target(namespace, backend, bus_channel)
+    size, seconds = target.policy.limits(channel)
+    with target.turn(channel):  # offsets reach this process's bus in their order
+        position = target.history.append(channel, data, size, seconds)
+        target.emit(event or target.publication_event, (data, channel, position),
+                    namespace=namespace, room=room(channel))
+    return position
+
+
+def history(channel, limit=None, since=None, namespace='/', backend=None, bus_channel=None):
+    """The kept publications of ``channel``: ``(data, position)`` pairs, oldest first.
+
+    ``since``: only those after this position (or ``{"time": t}``); ``limit``:
+    at most this many. See :func:`history_since` to learn whether some are missing.
+    """
+    return history_since(channel, since, limit, namespace, backend, bus_channel)[0]
+
+
+def history_since(channel, since, limit=None, namespace='/', backend=None, bus_channel=None):
+    """``(publications, recovered)``: what followed ``since``, and whether all of it is kept."""
+    target = _target(namespace, backend, bus_channel)
+    size, seconds = target.policy.limits(channel)
+    since = since or {'time': 0.0}
+    if 'time' in since:
+        return target.history.since(channel, after_time=float(since['time']), size=size,
+                                    seconds=seconds, limit=limit)
+    if not isinstance(since.get('offset'), int):
+        raise TypeError('a position is {"epoch": str, "offset": int}, not %r' % (since,))
+    return target.history.since(channel, after=since, size=size, seconds=seconds, limit=limit)
+
+
+def top(channel, namespace='/', backend=None, bus_channel=None):
+    """The position of the last publication on ``channel``."""
+    return _target(namespace, backend, bus_channel).history.top(channel)
+
+
+class _Target:
+    """Where publications of a namespace go: a history store, a policy and a manager."""
+
+    def __init__(self, history, policy, manager, publication_event):
+        self.history = history
+        self.policy = policy
+        self.manager = manager
+        self.publication_event = publication_event
+        self._turns = {}
+
+    def emit(self, event, data, namespace, room):
+        self.manager.emit(event, data, namespace=namespace, room=room)
+
+    def turn(self, channel):
+        """A lock per channel (kept while in use) so that positions stay in bus order."""
+        lock = self._turns.get(channel)
+        if lock is None:
+            lock = self._turns[channel] = gevent.lock.RLock()
+        return lock
+
+
+def _target(namespace, backend, bus_channel):
+    from .runtime import current
+    runtime = current() if backend is None else None
+    if runtime is not None:
+        servers = runtime.servers_with(namespace) or runtime.servers
+        if servers:
+            return runtime.publishing_target(servers[0])
+    url, configured_bus_channel, event, policy = _configured_backend(backend)
+    return _writer(url, bus_channel or configured_bus_channel, event, policy)
 
 
 def _configured_backend(backend):
@@ -54,9 +117,11 @@ def _configured_backend(backend):
         raise ValueError('publish() outside a Socket.IO server needs backend=URL '
                          '(or socketio.backend in the TurboGears config)')
     return (url, config.get('socketio.channel', 'tgext.socketio'),
-            config.get('socketio.publication_event', 'publication'))
+            config.get('socketio.publication_event', 'publication'),
+            config.get('socketio.history', '*:100:300'))
 
 
 @functools.lru_cache(maxsize=None)
-def _writer(url, channel):
-    return backends.client_manager(url, channel=channel, write_only=True)
+def _writer(url, bus_channel, event, policy):
+    return _Target(store_for(url, bus_channel), HistoryPolicy(policy),
+                   backends.client_manager(url, channel=bus_channel, write_only=True), event)

@@ -1,6 +1,6 @@
 """PubSubNamespace: clients subscribe to channels that anyone can publish to."""
 from . import dispatch, publishing
-from .errors import SocketIOError, SubscriptionRejected
+from .errors import InvalidMethodArgs, MethodAccessDenied, SocketIOError, SubscriptionRejected
 from .namespace import SocketIONamespace
 
 
@@ -13,7 +13,13 @@ class PubSubNamespace(SocketIONamespace):
     ``False`` to refuse. A refusal (``False``, a denied predicate, invalid
     arguments, an error) sends a ``subscription_rejected`` error and joins
     nothing. The acknowledgement is the channel. ``('unsubscribe', channel)``
-    leaves it. Every subscriber receives ``publication(data, channel)``.
+    leaves it. Every subscriber receives ``publication(data, channel, position)``.
+
+    ``('recover', since, name, *args)`` subscribes like ``subscribe`` and
+    acknowledges with what the client missed since ``since`` (its last
+    position, or ``{"time": t}``): ``{"channel", "recovered", "publications":
+    [[data, position], ...], "position"}``. ``('history', channel, options)``
+    answers a subscriber with the channel's kept publications.
     """
 
     def __init__(self, *args, **kwargs):
@@ -43,6 +49,26 @@ class PubSubNamespace(SocketIONamespace):
             self.leave(publishing.room(channel))
             self.channels.discard(channel)
         return channel
+
+    def on_recover(self, since, name, *args):
+        if not isinstance(since, dict):
+            raise InvalidMethodArgs('since is a position {"epoch", "offset"} or {"time": t}')
+        channel = self.on_subscribe(name, *args)  # live publications flow from here on
+        publications, recovered = publishing.history_since(channel, since)
+        return {'channel': channel, 'recovered': recovered,
+                'publications': [[data, position] for data, position in publications],
+                'position': publications[-1][1] if publications else publishing.top(channel)}
+
+    def on_history(self, channel, options=None):
+        if not isinstance(channel, str) or not isinstance(options or {}, dict):
+            raise InvalidMethodArgs('history takes a channel and {"limit", "since"}')
+        if channel not in self.channels:
+            raise MethodAccessDenied('subscribe to %r to read its history' % channel)
+        options = options or {}
+        publications, recovered = publishing.history_since(
+            channel, options.get('since'), limit=options.get('limit'))
+        return {'channel': channel, 'recovered': recovered,
+                'publications': [[data, position] for data, position in publications]}
 
     def publish(self, channel, data):
         """Deliver ``data`` to every subscriber of ``channel`` in this namespace."""

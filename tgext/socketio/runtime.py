@@ -39,6 +39,7 @@ class SocketIORuntime:
         self.cors_allowed_origins = conf['socketio.cors_allowed_origins']
         self._servers = {}  # controller -> python-socketio server
         self._paths = {}    # controller -> mount path, e.g. '/socketio'
+        self._targets = {}  # server -> publishing._Target
 
     def start(self, root):
         """Build the server of every controller mounted below ``root`` and join the bus."""
@@ -87,6 +88,23 @@ class SocketIORuntime:
         """The app's transaction and session handling around each handler call."""
         from .unit_of_work import UnitOfWork
         return UnitOfWork(self.conf)
+
+    @functools.cached_property
+    def history(self):
+        """The store that gives publications their positions and keeps their history."""
+        from .history import store_for
+        return store_for(self.backend_url, self.bus_channel)
+
+    def publishing_target(self, server):
+        """Where this app's publications go: its history, its policy, ``server``'s manager."""
+        target = self._targets.get(server)
+        if target is None:
+            from .history import HistoryPolicy
+            from .publishing import _Target
+            target = self._targets[server] = _Target(
+                self.history, HistoryPolicy(self.conf['socketio.history']), server.manager,
+                self.publication_event)
+        return target
 
     def server_options(self):
         """Keyword arguments of the python-socketio server."""

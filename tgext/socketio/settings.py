@@ -17,6 +17,7 @@ DEFAULTS = {
     'socketio.assets_url': '/_socketio/',
     'socketio.logger': False,
     'socketio.transaction': 'auto',
+    'socketio.history': '*:100:300',
 }
 
 
