@@ -62,7 +62,7 @@ def test_chat_publications_from_a_controller_and_from_outside(readme_app, redis)
         assert sio.call('subscribe', ('room', '7'), namespace='/chat')['error']['name'] == \
             'subscription_rejected'
         sio.emit('user_message', ('room-1', 'hi all'), namespace='/chat')
-        [(first, channel)] = seen.wait_for('publication')
+        [(first, channel, position)] = seen.wait_for('publication')
         assert channel == 'room-1' and first['message'] == 'hi all'
         assert requests.get(readme_app.url + '/news/announce', params={'message': 'lunch'}
                             ).json() == {'sent': 'lunch'}
@@ -72,7 +72,7 @@ def test_chat_publications_from_a_controller_and_from_outside(readme_app, redis)
                                                                 redis.url)],
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
-        messages = [data['message'] for data, _ in seen.wait_for('publication', 3)]
+        messages = [data['message'] for data, *_ in seen.wait_for('publication', 3)]
         assert messages == ['hi all', 'lunch', 'nightly backup done']
     finally:
         sio.disconnect()

@@ -110,7 +110,7 @@ def deployment():
 
 
 def messages(recorder):
-    return sorted(data['message'] for data, _ in recorder.of('publication'))
+    return sorted(data['message'] for data, *_ in recorder.of('publication'))
 
 
 def wait_until(condition, timeout=20):
