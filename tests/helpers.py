@@ -168,3 +168,81 @@ def login(url, user, password):
                if header.startswith('authtkt=') and not header.startswith('authtkt="";')]
     assert cookies, 'login of %s failed: %r' % (user, response.headers)
     return {'Cookie': cookies[0]}
+
+
+class CuttableProxy:
+    """A TCP proxy on a free loopback port whose cable can be cut and plugged back.
+
+    ``cut()`` resets every connection through it (the peers see a dead network, not
+    a clean close) and refuses new ones until ``plug(port)``, which may lead to
+    another server than before.
+    """
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(('127.0.0.1', 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.url = 'http://127.0.0.1:%d' % self.port
+        self.plugged = True
+        self.sockets = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                downstream, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.plugged:
+                _reset(downstream)
+                continue
+            try:
+                upstream = socket.create_connection(('127.0.0.1', self.target_port), timeout=5)
+            except OSError:
+                _reset(downstream)
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self.sockets += [downstream, upstream]
+            for source, sink in ((downstream, upstream), (upstream, downstream)):
+                threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+
+    def cut(self):
+        self.plugged = False
+        with self._lock:
+            sockets, self.sockets = self.sockets, []
+        for sock in sockets:
+            _reset(sock)
+
+    def plug(self, target_port=None):
+        self.target_port = target_port or self.target_port
+        self.plugged = True
+
+    def close(self):
+        self.cut()
+        self.listener.close()
+
+
+def _pump(source, sink):
+    try:
+        while True:
+            data = source.recv(65536)
+            if not data:
+                break
+            sink.sendall(data)
+    except OSError:
+        pass
+    _reset(sink)
+
+
+def _reset(sock):
+    """Close with RST: the other side learns the connection died, as on a network cut."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b'\x01\x00\x00\x00\x00\x00\x00\x00')
+        sock.close()
+    except OSError:
+        pass

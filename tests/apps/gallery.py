@@ -54,9 +54,34 @@ class Board(RactiveWidget):
 """
 
 
+class Feed(RactiveWidget):
+    """Lines published on the channel ``feed``, recovered after reconnections."""
+
+    namespace = '/board'
+    ractive_params = ['lines', 'headline']
+    lines = twc.Param(default=[])
+    headline = twc.Param(default='')
+    subscription = twc.Param(default=('feed',))
+
+    def prepare(self):
+        self.bindings = [on_publication(self.subscription, append='lines')]
+        super().prepare()
+
+    ractive_template = """
+<p class="headline">{{headline}}</p>
+<ol class="lines">{{#lines:i}}<li class="line">{{text}}</li>{{/lines}}</ol>
+"""
+
+
 class BoardNamespace(PubSubNamespace):
     def subscribe_board(self):
         return 'board'
+
+    def subscribe_feed(self):
+        return 'feed'
+
+    def subscribe_secret(self):
+        return False
 
     def on_change(self):
         self.emit('score', 42)
@@ -87,6 +112,23 @@ class RootController(TGController):
     def cards(self):
         """Widgets with no socket use: the page needs no Socket.IO client."""
         return dict(widgets=[Card(id='lonely', title='Alone')])
+
+    @expose('gallery.html')
+    def feed(self):
+        """Two widgets on the channel feed, and one whose subscription is refused."""
+        return dict(widgets=[Feed(id='feed'), Feed(id='mirror'),
+                             Feed(id='refused', subscription=('secret',))])
+
+    @expose('json')
+    def publish_lines(self, start, count, only_feed=None):
+        """Publish lines ``start`` .. ``start + count - 1`` to ``feed``; ``only_feed``:
+        a line addressed to the widget ``feed`` alone, which ``mirror`` also receives."""
+        for number in range(int(start), int(start) + int(count)):
+            publish('feed', {'text': 'line %d' % number}, namespace='/board')
+        if only_feed:
+            publish('feed', update('feed', {'text': only_feed}, append='lines'),
+                    namespace='/board')
+        return dict(published=int(count))
 
     @expose('json')
     def announce(self, text):
