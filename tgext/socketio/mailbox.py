@@ -46,6 +46,15 @@ class Mailbox:
         self._jobs.append((job, args))
         self._wakeup.set()
 
+    def __len__(self):
+        """Jobs waiting to run."""
+        return len(self._jobs) if self._jobs is not None else 0
+
+    def clear(self):
+        """Drop the jobs waiting to run; later ones are still accepted."""
+        if self._jobs is not None:
+            self._jobs.clear()
+
     def close(self):
         """Drop queued jobs and let the worker go; a job already running finishes."""
         self._closed = True

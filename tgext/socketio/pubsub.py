@@ -1,6 +1,6 @@
 """PubSubNamespace: clients subscribe to channels that anyone can publish to."""
 from . import dispatch, publishing
-from .errors import SocketIOError, SubscriptionRejected
+from .errors import InvalidMethodArgs, SocketIOError, SubscriptionRejected
 from .namespace import SocketIONamespace
 
 
@@ -21,8 +21,10 @@ class PubSubNamespace(SocketIONamespace):
         self.channels = set()
 
     def on_subscribe(self, name, *args):
+        if not isinstance(name, str):
+            raise InvalidMethodArgs('a subscription name is a string')
         hook = None
-        if isinstance(name, str) and name.isidentifier():
+        if name.isidentifier():
             hook = getattr(self, 'subscribe_' + name, None)
         if not callable(hook):
             raise SubscriptionRejected('no subscription named %r' % (name,))
@@ -39,6 +41,8 @@ class PubSubNamespace(SocketIONamespace):
         return channel
 
     def on_unsubscribe(self, channel):
+        if not isinstance(channel, str):  # a list is unhashable: no traceback for it
+            raise InvalidMethodArgs('a channel is a string')
         if channel in self.channels:
             self.leave(publishing.room(channel))
             self.channels.discard(channel)
