@@ -36,6 +36,7 @@ import logging  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
 import struct  # noqa: E402
+import time  # noqa: E402
 
 import gevent  # noqa: E402
 from gevent import pywsgi  # noqa: E402
@@ -44,6 +45,11 @@ from geventwebsocket.handler import WebSocketHandler  # noqa: E402
 from geventwebsocket.websocket import Header, WebSocket  # noqa: E402
 
 log = logging.getLogger(__name__)
+
+#: A WebSocket reader that has not waited for this many seconds lets the others run...
+YIELD_AFTER = 0.001
+#: ...for the shortest timer, which ends once the loop has polled every socket.
+YIELD_SECONDS = 1e-6
 
 #: Close code of a message over the size limit (RFC 6455, 7.4.1).
 MESSAGE_TOO_BIG = 1009
@@ -73,7 +79,7 @@ class BoundedWebSocket(WebSocket):
     payload is read.
     """
 
-    __slots__ = ('max_message_size', 'message_size')
+    __slots__ = ('max_message_size', 'message_size', 'slice_ends')
 
     default_max_message_size = 1000000
 
@@ -81,11 +87,19 @@ class BoundedWebSocket(WebSocket):
         super().__init__(environ, stream, handler)
         self.max_message_size = self.default_max_message_size
         self.message_size = 0
+        self.slice_ends = 0.0
 
     def receive(self):
-        # Yield first: when a client's frames are already buffered, reading them
-        # never blocks, and the greenlet would otherwise run until they are all read.
-        gevent.sleep(0)
+        # When a client's frames are already buffered, reading them never blocks,
+        # and this greenlet would run until they are all read: after a slice of
+        # YIELD_AFTER seconds of that, it lets the others run. With a timer, not
+        # sleep(0): sleep(0) resumes in the same round of callbacks, and the other
+        # sockets would wait for that round (up to gevent's 5 ms switch interval);
+        # a timer resumes once the loop has polled them.
+        now = time.monotonic()
+        if now >= self.slice_ends:
+            gevent.sleep(YIELD_SECONDS)
+            self.slice_ends = time.monotonic() + YIELD_AFTER
         return super().receive()
 
     def read_frame(self):
