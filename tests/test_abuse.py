@@ -267,16 +267,20 @@ def test_sessions_per_address_are_capped(server):
             requests.post(url + '&sid=' + sid, data='1', timeout=10)
 
 
-def test_bad_argument_types_of_pubsub_events_are_invalid_args_not_tracebacks(features):
+def test_bad_argument_types_of_pubsub_events_are_refusals_not_tracebacks(features):
     ws = raw_websocket(features.url, '/rooms')
     try:
-        for number, args in enumerate(['["unsubscribe",["room-9"]]', '["unsubscribe",{}]',
-                                       '["subscribe",["room"]]', '["subscribe",{"a":1}]']):
+        for number, (args, name) in enumerate([
+                ('["unsubscribe",["room-9"]]', 'invalid_method_args'),
+                ('["unsubscribe",{}]', 'invalid_method_args'),
+                ('["unsubscribe",1]', 'invalid_method_args'),
+                ('["subscribe",["room"]]', 'subscription_rejected'),  # as README says
+                ('["subscribe",{"a":1}]', 'subscription_rejected')]):
             ws.send('42/rooms,%d%s' % (number, args))
             answer, seen = read_until(ws, lambda m: m.startswith('43/rooms,%d' % number), 5)
             assert answer, seen
             error = json.loads(answer[len('43/rooms,%d' % number):])[0]['error']
-            assert error['name'] == 'invalid_method_args', (args, error)
+            assert error['name'] == name, (args, error)
     finally:
         ws.close()
     assert 'Traceback' not in features.output()

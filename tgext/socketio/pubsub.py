@@ -21,10 +21,8 @@ class PubSubNamespace(SocketIONamespace):
         self.channels = set()
 
     def on_subscribe(self, name, *args):
-        if not isinstance(name, str):
-            raise InvalidMethodArgs('a subscription name is a string')
         hook = None
-        if name.isidentifier():
+        if isinstance(name, str) and name.isidentifier():
             hook = getattr(self, 'subscribe_' + name, None)
         if not callable(hook):
             raise SubscriptionRejected('no subscription named %r' % (name,))

@@ -183,6 +183,8 @@ class Server(socketio.Server):
 
     def _refuse_client(self, eio_sid, namespace, name, message):
         """Tell the client why in an ``error`` event, then disconnect it."""
+        if eio_sid in self._dropping:
+            return  # already on its way out (a slow client, or refused a moment ago)
         log.warning('Disconnecting client %s: %s (%s)', eio_sid, name, message)
         bridge = self.namespace_handlers.get(namespace)
         event = getattr(bridge, 'error_event', 'error')
