@@ -284,3 +284,39 @@ def test_bad_argument_types_of_pubsub_events_are_refusals_not_tracebacks(feature
     finally:
         ws.close()
     assert 'Traceback' not in features.output()
+
+
+def close_code(ws, timeout=5):
+    """The code of the close frame the server sends on ``ws`` (raw socket reads)."""
+    ws.sock.settimeout(timeout)
+    answer = b''
+    while b'\x88' not in answer:
+        data = ws.sock.recv(4096)
+        assert data, answer
+        answer += data
+    close = answer[answer.index(b'\x88'):]
+    return struct.unpack('!H', close[2:4])[0]
+
+
+def test_invalid_utf8_text_gets_close_code_1007(features):
+    ws = raw_websocket(features.url)
+    ws.sock.sendall(client_frame(b'42/features,["echo","\xff\xfe"]'))
+    assert close_code(ws) == 1007
+    ws.close()
+
+
+def test_binary_attachments_over_polling_are_bounded(features):
+    """Attachments sent in POST after POST add up to max_http_buffer_size at most."""
+    import base64
+    url = features.url + '/socketio/?EIO=4&transport=polling'
+    sid = json.loads(requests.get(url, timeout=10).text[1:])['sid']
+    url += '&sid=' + sid
+    assert requests.post(url, data='40/features,', timeout=10).text == 'OK'
+    requests.get(url, timeout=10)  # the connect answer
+    header = '455-/features,["echo",%s]' % ','.join(
+        '{"_placeholder":true,"num":%d}' % n for n in range(5))
+    assert requests.post(url, data=header, timeout=10).status_code == 200
+    attachment = 'b' + base64.b64encode(b'\1' * 400000).decode('ascii')
+    statuses = [requests.post(url, data=attachment, timeout=10).status_code for _ in range(4)]
+    assert statuses[:2] == [200, 200] and statuses[3] == 400, statuses  # closed after the 3rd
+    assert 'attachments_too_large' in features.output()
