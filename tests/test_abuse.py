@@ -158,6 +158,22 @@ def test_a_client_whose_events_pile_up_gets_too_many_events_and_is_disconnected(
     assert requests.get(server.url + '/', timeout=5).text == 'features app'
 
 
+def test_large_events_that_pile_up_are_bounded_in_bytes(server):
+    # 150 slow events of 200 KB: under max_queued_events, over max_queued_bytes (10 MB).
+    ws = raw_websocket(server.url)
+    before = stats(server)
+    event = client_frame(b'42/features,["whoami"' + b' ' * 200000 + b']')  # whoami: 50 ms
+    try:
+        for _ in range(150):
+            ws.sock.sendall(event)
+    except OSError:
+        pass  # disconnected before the last ones: fine
+    error, seen = read_until(ws, lambda m: m.startswith('42/features,["error"'), 10)
+    assert error and json.loads(error[len('42/features,'):])[1]['name'] == 'too_many_events'
+    ws.close()
+    assert stats(server)['rss_kb'] - before['rss_kb'] < 30 * 1024
+
+
 def test_an_oversized_frame_is_refused_from_its_header(server):
     """A 50 MB frame gets close code 1009 at once, before its payload is sent."""
     ws = raw_websocket(server.url)

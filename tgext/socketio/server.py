@@ -14,7 +14,7 @@ Changes to python-socketio's behaviour:
 * the wait for the next ping is a timer, not a sleeping greenlet per connection;
 * oversized bodies and requests of closing sessions get clear HTTP refusals;
 * each client has an inbound budget: once ``max_queued_events`` of its events
-  wait in its mailbox, or its binary attachments pass ``max_attachments`` or
+  (or ``max_queued_bytes`` of them) wait in its mailbox, or its binary attachments pass ``max_attachments`` or
   ``max_http_buffer_size`` bytes, it gets an ``error`` event
   (``too_many_events``, ``attachments_too_large``) and is disconnected;
 * at most ``max_sessions_per_address`` sessions per client address (0: no
@@ -123,12 +123,14 @@ class Server(socketio.Server):
     """A python-socketio server for per-connection namespace objects."""
 
     def __init__(self, *args, max_queued_packets=1000, slow_client_timeout=5,
-                 max_queued_events=1000, max_attachments=100, max_sessions_per_address=100,
-                 **kwargs):
+                 max_queued_events=1000, max_queued_bytes=10000000, max_attachments=100,
+                 max_sessions_per_address=100, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_queued_packets = max_queued_packets
         self.slow_client_timeout = slow_client_timeout
         self.max_queued_events = max_queued_events
+        self.max_queued_bytes = max_queued_bytes
+        self._inbound_size = 0
         self.max_attachments = max_attachments
         self.eio.max_sessions_per_address = max_sessions_per_address
         self._backlogged_since = {}
@@ -147,13 +149,19 @@ class Server(socketio.Server):
         if sid is None or not self.manager.is_connected(sid, namespace):
             return
         connection = bridge.connections.get(sid)
-        if connection is not None and len(connection.mailbox) >= self.max_queued_events:
-            # The client sends faster than its events run: refuse it, rather than
-            # queue without bound (its mailbox jobs go with it).
-            connection.mailbox.clear()
-            return self._refuse_client(eio_sid, namespace, 'too_many_events',
-                                       'more than %d events waiting to run'
-                                       % self.max_queued_events)
+        if connection is not None:
+            mailbox = connection.mailbox
+            size, self._inbound_size = self._inbound_size, 0
+            if len(mailbox) >= self.max_queued_events \
+                    or mailbox.weight + size > self.max_queued_bytes:
+                # The client sends faster than its events run: refuse it, rather than
+                # queue without bound (its mailbox jobs go with it).
+                mailbox.clear()
+                return self._refuse_client(
+                    eio_sid, namespace, 'too_many_events',
+                    'more than %d events or %d bytes waiting to run'
+                    % (self.max_queued_events, self.max_queued_bytes))
+            mailbox.weigh_next(size)
         bridge.receive(sid, id, data)
 
     def _handle_eio_message(self, eio_sid, data):
@@ -161,12 +169,17 @@ class Server(socketio.Server):
         if eio_sid in self._dropping:
             return
         pending = self._binary_packet.get(eio_sid)
+        size = len(data)
         if pending is not None:
-            size = self._attachment_bytes.get(eio_sid, 0) + len(data)
+            size += self._attachment_bytes.get(eio_sid, 0)
             if size > self.eio.max_http_buffer_size:
                 return self._refuse_attachments(eio_sid, pending)
             self._attachment_bytes[eio_sid] = size
-        super()._handle_eio_message(eio_sid, data)
+        self._inbound_size = size  # what an event of this message weighs in its mailbox
+        try:
+            super()._handle_eio_message(eio_sid, data)
+        finally:
+            self._inbound_size = 0
         pending = self._binary_packet.get(eio_sid)
         if pending is None:
             self._attachment_bytes.pop(eio_sid, None)
