@@ -136,7 +136,9 @@ def test_one_client_flooding_events_does_not_hold_back_the_others(server):
           % (sent[0], len(latencies), 1000 * percentile(latencies, 0.5),
              1000 * percentile(latencies, 0.99), 1000 * max(latencies),
              1000 * max(http_latencies), after['rss_kb'] - before['rss_kb']))
-    assert sent[0] >= 200000, 'the flood was too small to prove anything: %r' % sent
+    # The server takes ~15,000-25,000 of these a second while it serves the probes
+    # fairly; before the fix, 100,000 of them froze everyone for about 2 s.
+    assert sent[0] >= 100000, 'the flood was too small to prove anything: %r' % sent
     assert len(latencies) >= 50 * 20
     assert percentile(latencies, 0.99) < 0.050
     assert max(http_latencies) < 0.2
