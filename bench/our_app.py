@@ -49,6 +49,8 @@ class RootController(TGController):
 
 
 def make_app(global_conf=None, **app_conf):
+    # Every benchmark client comes from 127.0.0.1: thousands of sessions from one address.
+    app_conf.setdefault('socketio.max_sessions_per_address', 0)
     return configurator(RootController(), os.path.join(HERE, 'templates'), app_conf)
 
 

@@ -1,7 +1,7 @@
 """make bench: each scenario against tgext.socketio, plain python-socketio (the baseline) and
 the node socket.io server (the reference), interleaved.
 
-python -m bench.run [--repeats 3] [--quick] [--out docs/benchmarks]
+python -m bench.run [--repeats 3] [--quick] [--out docs/benchmarks] [--only SCENARIO ...]
 
 Writes results.jsonl (one JSON line per measurement), README.md (medians and ratios to the
 baseline measured in the same run) and benchmarks.png into --out, and prints the table. The
@@ -20,6 +20,7 @@ from tests import servers
 from tests.helpers import PYTHON, ROOT, Process, free_port
 
 from . import report
+from .flood import Flooder
 
 LOADGEN = os.path.join(ROOT, 'bench', 'loadgen.js')
 SYSTEMS = {
@@ -49,12 +50,17 @@ def scenarios(quick):
                                              'messages': scale(40, 5)}, 2, 'deliveries_per_s'),
         ('page with 10 widgets', 'page', {'seconds': scale(5, 1), 'concurrency': 10}, 1,
          'requests_per_s'),
+        # 50 clients' round trips while one more floods no-reply events as fast as it can.
+        ('round trips, one client flooding', 'flood', {'clients': 50, 'seconds': scale(10, 2)},
+         1, 'p99_ms'),
     ]
 
 
 def takes_part(system, scenario, server_count):
-    """The node reference has no Redis bus here and serves no TurboGears pages."""
-    return system != report.REFERENCE or (scenario != 'page' and server_count == 1)
+    """The node reference has no Redis bus here, serves no TurboGears pages and has no
+    ``/chat`` for the flood."""
+    return system != report.REFERENCE or (scenario not in ('page', 'flood')
+                                          and server_count == 1)
 
 
 def cpu_seconds(pid):
@@ -94,6 +100,17 @@ def measure_idle(url, pid, options):
     return ready
 
 
+def measure_flood(url, options):
+    """The round trips of ``loadgen roundtrip`` while one client floods (see bench/flood.py)."""
+    flooder = Flooder(url, seconds=options['seconds'] + 30).start()
+    try:
+        time.sleep(0.5)  # the flood is under way
+        result = loadgen('roundtrip', url, options)
+    finally:
+        result_of_flood = flooder.stop()
+    return {**result, **result_of_flood}
+
+
 def measure(system, scenario, options, server_count, backend):
     # Pages: the baseline is the same markup without widgets, in the same TurboGears app.
     command = SYSTEMS['tgext.socketio' if scenario == 'page' else system]
@@ -109,6 +126,8 @@ def measure(system, scenario, options, server_count, backend):
             result = measure_idle(url, pids[0], options)
         elif scenario == 'page':
             result = loadgen('page', url, dict(options, path=PAGE_PATHS[system]))
+        elif scenario == 'flood':
+            result = measure_flood(url, options)
         else:
             if server_count > 1:
                 options = dict(options, subscribe_urls=','.join(p.url for p in processes))
@@ -126,7 +145,7 @@ def requests_warm_up(url, scenario, system):
     """One short run first, so that lazily built objects are not measured."""
     if scenario == 'page':
         loadgen('page', url, {'seconds': 0.3, 'concurrency': 2, 'path': PAGE_PATHS[system]})
-    elif scenario in ('fanout', 'roundtrip'):
+    elif scenario in ('fanout', 'roundtrip', 'flood'):
         loadgen('roundtrip', url, {'clients': 2, 'seconds': 0.2})
 
 
@@ -135,6 +154,8 @@ def main(argv=None):
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--quick', action='store_true', help='small sizes, for a smoke test')
     parser.add_argument('--out', default=os.path.join(ROOT, 'docs', 'benchmarks'))
+    parser.add_argument('--only', action='append', metavar='SCENARIO',
+                        help='run only this scenario (its name; repeatable)')
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     machine = {'machine': platform.machine(), 'cpus': os.cpu_count(),
@@ -146,6 +167,8 @@ def main(argv=None):
     rows = []
     try:
         for name, scenario, options, server_count, metric in scenarios(args.quick):
+            if args.only and name not in args.only:
+                continue
             backend = redis.url if server_count > 1 else 'memory://'
             for repeat in range(args.repeats):
                 for system in SYSTEMS:  # interleaved: ours, baseline, reference, ours, ...

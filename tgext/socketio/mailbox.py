@@ -22,7 +22,7 @@ class Mailbox:
     connection, and most connections are idle most of the time.
     """
 
-    __slots__ = ('_jobs', '_wakeup', '_worker', '_closed')
+    __slots__ = ('_jobs', '_wakeup', '_worker', '_closed', 'weight', '_next_weight')
 
     #: Seconds an idle worker waits for the next job before it exits: long enough for
     #: an active client's next event, short enough that one-off events (thousands of
@@ -34,6 +34,8 @@ class Mailbox:
         self._wakeup = None  # set when a job arrives for the worker
         self._worker = None
         self._closed = False
+        self.weight = 0  # the sum of the weights of the waiting jobs (bytes, for the server)
+        self._next_weight = 0
 
     def put(self, job, *args):
         """Queue ``job(*args)``; it runs after every job queued before it."""
@@ -43,8 +45,24 @@ class Mailbox:
             self._jobs = collections.deque()
             self._wakeup = gevent.event.Event()
             self._worker = gevent.spawn(self._drain, self._jobs, self._wakeup)
-        self._jobs.append((job, args))
+        weight, self._next_weight = self._next_weight, 0
+        self.weight += weight
+        self._jobs.append((job, args, weight))
         self._wakeup.set()
+
+    def weigh_next(self, weight):
+        """Count ``weight`` in :attr:`weight` for the next job put, while it waits."""
+        self._next_weight = weight
+
+    def __len__(self):
+        """Jobs waiting to run."""
+        return len(self._jobs) if self._jobs is not None else 0
+
+    def clear(self):
+        """Drop the jobs waiting to run; later ones are still accepted."""
+        if self._jobs is not None:
+            self._jobs.clear()
+        self.weight = 0
 
     def close(self):
         """Drop queued jobs and let the worker go; a job already running finishes."""
@@ -52,12 +70,14 @@ class Mailbox:
         if self._worker is not None:
             self._jobs.clear()
             self._wakeup.set()
+        self.weight = 0
 
     def _drain(self, jobs, wakeup):
         try:
             while True:
                 while jobs:
-                    job, args = jobs.popleft()
+                    job, args, weight = jobs.popleft()
+                    self.weight -= weight
                     try:
                         job(*args)
                     except Exception:

@@ -14,6 +14,8 @@
 """
 from urllib.parse import parse_qs
 
+from . import assets, origins
+
 from . import assets
 from .patching import FIX, is_monkey_patched
 
@@ -67,6 +69,17 @@ class SocketIOMiddleware:
         if refusal is not None:
             return _refuse(start_response, '400 Bad Request', refusal)
         return self._handshake(path, environ, start_response)
+
+    def websocket_refusal(self, environ):
+        """None to accept a WebSocket upgrade, or ``(status_line, reason)`` to refuse it.
+
+        Asked by :class:`tgext.socketio.serving.SocketIOHandler` before it answers
+        101, so a cross-origin upgrade gets 403 with a reason instead of a socket
+        that closes without one.
+        """
+        if 'EIO=' not in environ.get('QUERY_STRING', ''):
+            return None
+        return origins.refusal_for_origin(environ, self.runtime.cors_allowed_origins)
 
     def _handshake(self, path, environ, start_response):
         handoff = environ[HANDOFF] = Handoff()

@@ -45,6 +45,8 @@ class PubSubNamespace(SocketIONamespace):
         return channel
 
     def on_unsubscribe(self, channel):
+        if not isinstance(channel, str):  # a list is unhashable: no traceback for it
+            raise InvalidMethodArgs('a channel is a string')
         if channel in self.channels:
             self.leave(publishing.room(channel))
             self.channels.discard(channel)

@@ -1,6 +1,6 @@
 """The python-socketio server of tgext.socketio.
 
-Five changes to python-socketio's behaviour:
+Changes to python-socketio's behaviour:
 
 * client events of bridged namespaces go to the connection's mailbox (see
   :mod:`.bridge`) instead of a greenlet per event;
@@ -12,8 +12,15 @@ Five changes to python-socketio's behaviour:
   hold the request that caused it, e.g. a malformed polling POST, forever),
   and its ping timer dies with it;
 * the wait for the next ping is a timer, not a sleeping greenlet per connection;
-* oversized bodies and requests of closing sessions get clear HTTP refusals.
+* oversized bodies and requests of closing sessions get clear HTTP refusals;
+* each client has an inbound budget: once ``max_queued_events`` of its events
+  (or ``max_queued_bytes`` of them) wait in its mailbox, or its binary attachments pass ``max_attachments`` or
+  ``max_http_buffer_size`` bytes, it gets an ``error`` event
+  (``too_many_events``, ``attachments_too_large``) and is disconnected;
+* at most ``max_sessions_per_address`` sessions per client address (0: no
+  limit); the next handshake gets 429.
 """
+import collections
 import logging
 import socket
 import time
@@ -23,6 +30,8 @@ import engineio.socket
 import gevent
 import socketio
 
+from socketio import packet
+
 from .bridge import NamespaceBridge
 
 log = logging.getLogger(__name__)
@@ -31,6 +40,26 @@ log = logging.getLogger(__name__)
 class EngineIOServer(engineio.Server):
     """python-engineio whose disconnects neither wait nor leave a ping timer behind,
     and whose idle connections hold no greenlet stack for their next ping."""
+
+    #: Sessions one client address may hold at once (0: no limit).
+    max_sessions_per_address = 100
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sessions_per_address = collections.Counter()
+        self.session_addresses = {}
+
+    def session_opened(self, sid, environ):
+        address = environ.get('REMOTE_ADDR')
+        self.session_addresses[sid] = address
+        self.sessions_per_address[address] += 1
+
+    def session_closed(self, sid):
+        if sid in self.session_addresses:
+            address = self.session_addresses.pop(sid)
+            self.sessions_per_address[address] -= 1
+            if self.sessions_per_address[address] <= 0:
+                del self.sessions_per_address[address]
 
     def start_background_task(self, target, *args, **kwargs):
         if getattr(target, '__func__', None) is engineio.socket.Socket._send_ping:
@@ -56,8 +85,20 @@ class EngineIOServer(engineio.Server):
 
         A body over ``max_http_buffer_size`` gets 413 without being read, and
         a request for a session that is closing gets 400 (python-engineio
-        raises ``KeyError`` there).
+        raises ``KeyError`` there), a handshake from an address that holds
+        ``max_sessions_per_address`` sessions gets 429.
         """
+        query = environ.get('QUERY_STRING', '')
+        if 'sid=' not in query and self.max_sessions_per_address and \
+                self.sessions_per_address[environ.get('REMOTE_ADDR')] \
+                >= self.max_sessions_per_address:
+            log.warning('Refused a session to %s: it holds %d', environ.get('REMOTE_ADDR'),
+                        self.max_sessions_per_address)
+            return _refuse(start_response, '429 Too Many Requests',
+                           'too many sessions from this address (max_sessions_per_address)')
+        websocket = environ.get('wsgi.websocket')
+        if websocket is not None and hasattr(websocket, 'max_message_size'):
+            websocket.max_message_size = self.max_http_buffer_size  # checked before reading
         try:
             length = int(environ.get('CONTENT_LENGTH') or 0)
         except ValueError:
@@ -82,12 +123,20 @@ class EngineIOServer(engineio.Server):
 class Server(socketio.Server):
     """A python-socketio server for per-connection namespace objects."""
 
-    def __init__(self, *args, max_queued_packets=1000, slow_client_timeout=5, **kwargs):
+    def __init__(self, *args, max_queued_packets=1000, slow_client_timeout=5,
+                 max_queued_events=1000, max_queued_bytes=10000000, max_attachments=100,
+                 max_sessions_per_address=100, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_queued_packets = max_queued_packets
         self.slow_client_timeout = slow_client_timeout
+        self.max_queued_events = max_queued_events
+        self.max_queued_bytes = max_queued_bytes
+        self._inbound_size = 0
+        self.max_attachments = max_attachments
+        self.eio.max_sessions_per_address = max_sessions_per_address
         self._backlogged_since = {}
         self._dropping = set()
+        self._attachment_bytes = {}
 
     def _engineio_server_class(self):
         return EngineIOServer
@@ -98,12 +147,83 @@ class Server(socketio.Server):
         if not isinstance(bridge, NamespaceBridge):
             return super()._handle_event(eio_sid, namespace, id, data)
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
-        if sid is not None and self.manager.is_connected(sid, namespace):
-            bridge.receive(sid, id, data)
+        if sid is None or not self.manager.is_connected(sid, namespace):
+            return
+        connection = bridge.connections.get(sid)
+        if connection is not None:
+            mailbox = connection.mailbox
+            size, self._inbound_size = self._inbound_size, 0
+            if len(mailbox) >= self.max_queued_events \
+                    or mailbox.weight + size > self.max_queued_bytes:
+                # The client sends faster than its events run: refuse it, rather than
+                # queue without bound (its mailbox jobs go with it).
+                mailbox.clear()
+                return self._refuse_client(
+                    eio_sid, namespace, 'too_many_events',
+                    'more than %d events or %d bytes waiting to run'
+                    % (self.max_queued_events, self.max_queued_bytes))
+            mailbox.weigh_next(size)
+        bridge.receive(sid, id, data)
+
+    def _handle_eio_message(self, eio_sid, data):
+        """python-socketio's, with the binary attachments of a packet bounded."""
+        if eio_sid in self._dropping:
+            return
+        pending = self._binary_packet.get(eio_sid)
+        size = len(data)
+        if pending is not None:
+            size += self._attachment_bytes.get(eio_sid, 0)
+            if size > self.eio.max_http_buffer_size:
+                return self._refuse_attachments(eio_sid, pending)
+            self._attachment_bytes[eio_sid] = size
+        self._inbound_size = size  # what an event of this message weighs in its mailbox
+        try:
+            super()._handle_eio_message(eio_sid, data)
+        finally:
+            self._inbound_size = 0
+        pending = self._binary_packet.get(eio_sid)
+        if pending is None:
+            self._attachment_bytes.pop(eio_sid, None)
+        elif pending.attachment_count > self.max_attachments:
+            self._refuse_attachments(eio_sid, pending)
+
+    def _refuse_attachments(self, eio_sid, pending):
+        self._binary_packet.pop(eio_sid, None)
+        self._attachment_bytes.pop(eio_sid, None)
+        self._refuse_client(eio_sid, pending.namespace or '/', 'attachments_too_large',
+                            'binary attachments over max_attachments (%d) or '
+                            'max_http_buffer_size (%d bytes)'
+                            % (self.max_attachments, self.eio.max_http_buffer_size))
+
+    def _refuse_client(self, eio_sid, namespace, name, message):
+        """Tell the client why in an ``error`` event, then disconnect it."""
+        if eio_sid in self._dropping:
+            return  # already on its way out (a slow client, or refused a moment ago)
+        log.warning('Disconnecting client %s: %s (%s)', eio_sid, name, message)
+        bridge = self.namespace_handlers.get(namespace)
+        event = getattr(bridge, 'error_event', 'error')
+        self._dropping.add(eio_sid)
+        try:
+            self._send_packet_now(eio_sid, self.packet_class(
+                packet.EVENT, namespace=namespace,
+                data=[event, {'name': name, 'message': message}]))
+            self.eio.disconnect(eio_sid)  # the error, then the CLOSE packet, are sent
+        finally:
+            self._dropping.discard(eio_sid)
+
+    def _send_packet_now(self, eio_sid, pkt):
+        socketio.Server._send_packet(self, eio_sid, pkt)
+
+    def _handle_eio_connect(self, eio_sid, environ):
+        self.eio.session_opened(eio_sid, environ)
+        return super()._handle_eio_connect(eio_sid, environ)
 
     def _handle_eio_disconnect(self, eio_sid, reason):
         self.eio.stop_ping_timer(eio_sid)
+        self.eio.session_closed(eio_sid)
         self._backlogged_since.pop(eio_sid, None)
+        self._binary_packet.pop(eio_sid, None)  # python-socketio keeps a half-received one
+        self._attachment_bytes.pop(eio_sid, None)
         super()._handle_eio_disconnect(eio_sid, reason)
 
     def _send_eio_packet(self, eio_sid, eio_pkt):
