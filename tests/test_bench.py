@@ -9,7 +9,7 @@ def test_quick_bench_writes_results_table_and_chart(tmp_path):
     assert run.main(['--quick', '--repeats', '1', '--out', str(tmp_path)]) == 0
     rows = [json.loads(line) for line in open(tmp_path / 'results.jsonl')]
     scenarios = {row['scenario'] for row in rows}
-    assert len(scenarios) == 7 and {row['system'] for row in rows} == {
+    assert len(scenarios) == 8 and {row['system'] for row in rows} == {
         'tgext.socketio', 'python-socketio', 'node socket.io'}
     assert {row['scenario'] for row in rows if row['system'] == 'node socket.io'} == {
         'fan-out 200', 'fan-out 1,000', 'fan-out 5,000', 'round trips, 50 clients',
