@@ -243,6 +243,7 @@ def _reset(sock):
     """Close with RST: the other side learns the connection died, as on a network cut."""
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b'\x01\x00\x00\x00\x00\x00\x00\x00')
-        sock.close()
+        sock.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked reading it; close alone does not
     except OSError:
         pass
+    sock.close()
