@@ -13,6 +13,7 @@ _API = {
     'PubSubNamespace': 'pubsub',
     'PubSubTGNamespace': 'pubsub',
     'publish': 'publishing',
+    'history': 'publishing',
     'plugme': 'config',
     'SocketIOConfigurationComponent': 'config',
     'SocketIOError': 'errors',
