@@ -9,7 +9,7 @@ STAMPS := .stamps
 
 # The in-process tier: our own logic and apps spoken to with tgext.socketio.testing; no
 # servers, brokers or browsers (well under a minute). `make test` runs everything.
-FAST_TESTS := tests/test_units.py tests/test_in_process.py tests/test_mailbox.py \
+FAST_TESTS := tests/test_units.py tests/test_in_process.py tests/test_mailbox.py tests/test_overrides.py \
               tests/test_widget_rendering.py tests/test_backend_registry.py
 
 demo: venv assets

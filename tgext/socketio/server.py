@@ -22,6 +22,7 @@ Changes to python-socketio's behaviour:
 """
 import collections
 import logging
+import math
 import socket
 import time
 
@@ -48,6 +49,10 @@ class EngineIOServer(engineio.Server):
         super().__init__(*args, **kwargs)
         self.sessions_per_address = collections.Counter()
         self.session_addresses = {}
+        # python-engineio announces int(interval + grace) * 1000 ms: a 0.3 s interval would be
+        # announced as 0, and clients would time out at once. Round the announcement up to
+        # whole seconds instead (pings still go every ping_interval).
+        self.ping_interval_grace_period += math.ceil(self.ping_interval) - self.ping_interval
 
     def session_opened(self, sid, environ):
         address = environ.get('REMOTE_ADDR')
