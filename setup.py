@@ -35,6 +35,7 @@ setup(
             'pytest>=8,<10', 'pytest-timeout>=2.3', 'requests', 'websocket-client>=1.7',
             'playwright>=1.45', 'gunicorn>=22', 'gearbox>=0.3', 'repoze.who>=2.4',
             'secantusdb==0.7.0b3', 'redis>=5,<9', 'kombu>=5.3,<6', 'pymongo>=4.6,<5',
+            'tg.devtools==2.5.1',
         ],
         'bench': ['matplotlib>=3.7', 'py-spy>=0.3'],
     },
