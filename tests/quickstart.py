@@ -60,7 +60,9 @@ What the user does, and so what the library must support:
   gate.
 """
 import glob
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -68,7 +70,7 @@ import tempfile
 import textwrap
 import time
 
-from tests.helpers import ROOT, Process, free_port
+from tests.helpers import ROOT, Process, free_port, wait_for_port
 
 NAME = 'QsChat'
 PACKAGE = 'qschat'
@@ -138,7 +140,6 @@ class AppProcess(Process):
         self.port = port
         self.popen = subprocess.Popen(args, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT,
                                       env=env, start_new_session=True)
-        from tests.helpers import wait_for_port
         try:
             wait_for_port(port, self.popen, timeout)
         except Exception as error:
@@ -166,7 +167,7 @@ def build(base):
     """Quickstart, integrate and install the app under ``base``; returns a QuickstartApp."""
     app = QuickstartApp(base)
     start = time.monotonic()
-    quiet = ['--quiet', '--disable-pip-version-check']
+    quiet = ['--quiet', '--disable-pip-version-check', '--no-compile']
     clean = app.env()
     clean['PATH'] = os.environ.get('PATH', '')
     # The venv and the wheel at once (two cores).
@@ -195,6 +196,24 @@ def build(base):
                  wheels[0], '-e', '%s[development]' % app.dir], timeout=600),
         'pip install of the wheel and the app'))
     app.timings['total'] = round(time.monotonic() - start, 1)
+    with open(os.path.join(base, 'timings.json'), 'w', encoding='utf-8') as done:
+        json.dump(app.timings, done)
+    return app
+
+
+def reuse(base):
+    """The app a previous :func:`build` left in ``base`` (``TGEXT_QUICKSTART_DIR``), or None.
+
+    For working on these tests only: the app keeps the wheel and the database it had.
+    """
+    marker = os.path.join(base, 'timings.json')
+    if not os.path.exists(marker):
+        return None
+    app = QuickstartApp(base)
+    with open(marker, encoding='utf-8') as done:
+        app.timings = json.load(done)
+    with open(app.path('development.ini'), encoding='utf-8') as ini:
+        app.port = int(re.search(r'^port = (\d+)$', ini.read(), re.M).group(1))
     return app
 
 
