@@ -366,7 +366,7 @@ def integrate(app):
           <body py:block="body" py:strip="True">
             <h1>Messages</h1>
             <ul id="messages">
-              <li py:for="message in messages" class="message">${message.user_name}: ${message.text}</li>
+              <li py:for="m in messages" class="message">${m.user_name}: ${m.text}</li>
             </ul>
             <p id="count">${len(messages)} messages</p>
           </body>
