@@ -26,12 +26,13 @@ What the user does, and so what the library must support:
 
   - requires a logged-in user (``allow_only = not_anonymous()``),
   - ``subscribe_room(room_id)`` returns ``'room-<id>'``,
-  - ``on_say(self, channel, text)`` adds a ``Message`` row with ``DBSession.add(...)`` and
-    *does not commit*: the library runs each event inside the app's transaction, as
-    TurboGears runs an action (commit when the handler returns, abort when it raises, the
-    session removed afterwards so its connection goes back to the pool), then
-    ``self.publish(channel, {...})``; it returns ``'ok'`` (the acknowledgement is sent after
-    the commit);
+  - ``on_say(self, channel, text)`` adds a ``Message`` row with ``DBSession.add(...)``,
+    ``DBSession.flush()`` (for its id) and *does not commit*: the library runs each event
+    inside the app's transaction, as TurboGears runs an action (commit when the handler
+    returns, abort when it raises, the session removed afterwards so its connection goes
+    back to the pool; SQLite's write lock is not held after the event), then
+    ``self.publish(channel, {...})``; it returns ``'ok'`` (the acknowledgement is sent
+    after the commit);
   - ``on_count(self)`` returns ``DBSession.query(Message).count()``;
   - ``on_fail(self)`` adds a row then raises: the row is not committed and the client gets
     the ``error`` event named ``internal_error``;
@@ -295,8 +296,10 @@ def integrate(app):
 
             def on_say(self, channel, text):
                 user_name = self.request.identity['repoze.who.userid']
-                DBSession.add(Message(text=text, user_name=user_name))   # no commit here
-                self.publish(channel, {'text': text, 'user_name': user_name})
+                message = Message(text=text, user_name=user_name)
+                DBSession.add(message)
+                DBSession.flush()                  # for its id; no commit here
+                self.publish(channel, {'id': message.id, 'text': text, 'user_name': user_name})
                 return 'ok'
 
             def on_count(self):

@@ -209,6 +209,7 @@ def test_say_is_published_and_committed(server, clients):
         answer, recorder.of('error'), _output(server))
     data, channel = heard.wait_for('publication')[0]
     assert channel == 'room-1'
+    assert isinstance(data.pop('id', None), int), data
     assert data == {'text': 'hello from manager', 'user_name': 'manager'}
     assert recorder.wait_for('publication')[0][0]['text'] == 'hello from manager'
 
