@@ -34,7 +34,7 @@ What the user does, and so what the library must support:
     ``self.publish(channel, {...})``; it returns ``'ok'`` (the acknowledgement is sent
     after the commit);
   - ``on_count(self)`` returns ``DBSession.query(Message).count()``;
-  - ``on_fail(self)`` adds a row then raises: the row is not committed and the client gets
+  - ``on_fail(self)`` adds and flushes a row then raises: the row is not committed and the client gets
     the ``error`` event named ``internal_error``;
 
   and ``controllers/root.py`` does ``from NAME.controllers.realtime import SocketIO`` and puts
@@ -307,6 +307,7 @@ def integrate(app):
 
             def on_fail(self):
                 DBSession.add(Message(text='never committed', user_name='nobody'))
+                DBSession.flush()
                 raise RuntimeError('on_fail fails on purpose')
 
 
