@@ -77,13 +77,19 @@ class RabbitMQ(_Killable):
 
 
 class Mongo(_Killable):
-    """A SecantusDB server (MongoDB wire protocol), or the one at ``MONGO_URL``."""
+    """A SecantusDB server (MongoDB wire protocol), or the one at ``MONGO_URL``.
 
-    def __init__(self, start=True):
+    ``durable``: its data lives in a temporary directory and survives a restart
+    or a kill, like a real mongod's; else it is in memory and a restart starts
+    empty (the capped collection is gone).
+    """
+
+    def __init__(self, start=True, durable=True):
         self.external = os.environ.get('MONGO_URL')
         if self.external:
             self.url = self.external
             return
+        self.storage = tempfile.mkdtemp(prefix='tgext-mongo-') if durable else ':memory:'
         self.port = free_port()
         self.url = 'mongodb://127.0.0.1:%s/tgext_socketio_tests' % self.port
         if start:
@@ -92,13 +98,18 @@ class Mongo(_Killable):
     def start(self):
         self.process = Process([os.path.join(os.path.dirname(PYTHON), 'secantusd-py'),
                                 '--host', '127.0.0.1', '--port', str(self.port),
-                                '--storage-path', ':memory:', '--log-level', 'WARNING'],
+                                '--storage-path', self.storage, '--log-level', 'WARNING'],
                                port=self.port, timeout=60)
         wait_for_port(self.port)
 
     def stop(self):
         if not self.external:
             self.process.stop()
+
+    def close(self):
+        self.stop()
+        if not self.external and self.storage != ':memory:':
+            shutil.rmtree(self.storage, ignore_errors=True)
 
 
 def close(server):
