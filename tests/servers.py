@@ -20,8 +20,12 @@ class _Killable:
 
 
 class Redis(_Killable):
+    """A Redis whose every write is fsynced to its append-only file before the reply:
+    a publish that returned survives a kill -9."""
+
     def __init__(self, start=True):
         self.port = free_port()
+        self.home = tempfile.mkdtemp(prefix='tgext-redis-')
         self.url = 'redis://127.0.0.1:%s/0' % self.port
         if start:
             self.start()
@@ -29,10 +33,15 @@ class Redis(_Killable):
     def start(self):
         self.process = Process([shutil.which('redis-server') or '/usr/bin/redis-server',
                                 '--bind', '127.0.0.1', '--port', str(self.port), '--save', '',
-                                '--appendonly', 'no'], port=self.port)
+                                '--dir', self.home, '--appendonly', 'yes',
+                                '--appendfsync', 'always'], port=self.port)
 
     def stop(self):
         self.process.stop()
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.home, ignore_errors=True)
 
 
 class RabbitMQ(_Killable):

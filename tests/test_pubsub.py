@@ -325,9 +325,9 @@ def test_a_worker_joins_the_bus_when_it_starts_not_at_its_first_client():
     try:
         bus = redis.Redis.from_url(redis_server.url)
         deadline = time.monotonic() + 10
-        while dict(bus.pubsub_numsub('tgext.socketio')).get(b'tgext.socketio', 0) < 1:
+        while not any(client['cmd'] == 'xread' for client in bus.client_list()):
             assert time.monotonic() < deadline, 'no listener on the bus before the first request'
             time.sleep(0.05)
     finally:
         app.stop()
-        redis_server.stop()
+        servers.close(redis_server)
