@@ -21,7 +21,7 @@ def main(argv=None):
     publishing.add_argument('data', help='JSON data, e.g. \'{"message": "hi"}\'')
     args = parser.parse_args(argv)
     try:
-        data = json.loads(args.data)
+        data = json.loads(args.data, parse_constant=_refuse_constant)
     except ValueError as exc:
         parser.error('data is not JSON: %s' % exc)
     try:
@@ -31,6 +31,10 @@ def main(argv=None):
         print('publish failed: %s' % exc, file=sys.stderr)
         return 1
     return 0
+
+
+def _refuse_constant(name):
+    raise ValueError('%s is not JSON (browsers cannot parse it)' % name)
 
 
 if __name__ == '__main__':

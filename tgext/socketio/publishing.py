@@ -26,13 +26,14 @@ def publish(channel, data, namespace='/', backend=None, event=None, bus_channel=
     Socket.IO (default: ``socketio.backend`` of the TurboGears config).
     ``event``: the event name (default: ``socketio.publication_event``).
     ``bus_channel``: with ``backend``, the servers' ``socketio.channel``.
-    Raises :class:`TypeError` for data that JSON cannot carry and
+    Raises :class:`TypeError` for data that JSON cannot carry (NaN and
+    infinities included: browsers cannot parse them) and
     :class:`~tgext.socketio.PublishError` when the backend is down.
     """
     if not isinstance(channel, str):
         raise TypeError('a channel is a str, not %r' % (channel,))
     try:
-        json.dumps(data)
+        json.dumps(data, allow_nan=False)  # browsers' JSON.parse refuses NaN and Infinity
     except (TypeError, ValueError) as exc:
         raise TypeError('data published to %r is not JSON-serialisable: %s'
                         % (channel, exc)) from None
