@@ -45,9 +45,13 @@ class MongoManager(socketio.PubSubManager):
         self.collection = database[channel]
 
     def _ensure_collection(self):
-        """Create the capped collection if missing; True if it is capped."""
-        if self._collection_ready:
-            return True
+        """Before publishing: create the capped collection if it is missing."""
+        if not self._collection_ready:
+            self._create_capped()
+            self._collection_ready = True
+
+    def _create_capped(self):
+        """Create the capped collection if missing; True if the collection is capped."""
         database = self.collection.database
         info = list(database.list_collections(filter={'name': self.collection.name}))
         if not info:
@@ -57,11 +61,7 @@ class MongoManager(socketio.PubSubManager):
             except self._pymongo.errors.CollectionInvalid:
                 pass  # another server created it first
             info = list(database.list_collections(filter={'name': self.collection.name}))
-        capped = bool(info and info[0].get('options', {}).get('capped'))
-        if not capped and not self.write_only:
-            capped = self._convert_to_capped()
-        self._collection_ready = capped or self.write_only
-        return capped
+        return bool(info and info[0].get('options', {}).get('capped'))
 
     def _convert_to_capped(self):
         """Turn an ordinary collection (made by an insert) into a capped one, keeping
@@ -70,8 +70,6 @@ class MongoManager(socketio.PubSubManager):
             self.collection.database.command('convertToCapped', self.collection.name,
                                              size=self.capped_size)
         except self._pymongo.errors.OperationFailure as exc:
-            if 'capped' in str(exc).lower() and 'already' in str(exc).lower():
-                return True
             self._get_logger().warning(
                 'MongoDB collection %s is not capped and cannot be converted (%s): '
                 'reading it by polling', self.collection.full_name, exc)
@@ -89,6 +87,7 @@ class MongoManager(socketio.PubSubManager):
     def _listen(self):
         seen = _RecentIds(_SEEN_MEMORY)
         since = None
+        tailable = None  # unknown: check (and create or convert) the collection
         retry_sleep = 0.1
         while True:
             try:
@@ -96,13 +95,15 @@ class MongoManager(socketio.PubSubManager):
                     since = ObjectId.from_datetime(_utcnow() - _REOPEN_WINDOW)
                     for document in self.collection.find({'_id': {'$gte': since}}, {'_id': 1}):
                         seen.add(document['_id'])
-                tailable = self._ensure_collection()
+                if tailable is None:
+                    tailable = self._create_capped() or self._convert_to_capped()
+                elif not tailable:  # polling: the collection may be capped again
+                    tailable = self._create_capped()
                 if tailable:
                     cursor = self.collection.find(
                         {'_id': {'$gte': since}},
                         cursor_type=self._pymongo.CursorType.TAILABLE_AWAIT)
                 else:  # an ordinary collection: poll it in insertion order
-                    self._collection_ready = False  # try to tail it again next time
                     cursor = self.collection.find({'_id': {'$gte': since}}).sort(
                         '$natural', 1)
                 for document in cursor:
@@ -113,6 +114,7 @@ class MongoManager(socketio.PubSubManager):
                         yield document['message']
                 time.sleep(0.1)  # the cursor died (empty collection) or the poll is done
             except self._pymongo.errors.PyMongoError as exc:
+                tailable = None
                 self._collection_ready = False
                 self._get_logger().error('Cannot receive from MongoDB (%s), retrying in %s s',
                                          exc, retry_sleep)
