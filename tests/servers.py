@@ -2,6 +2,7 @@
 
 Each can be stopped and started again on the same port, for restart tests.
 """
+import atexit
 import os
 import shutil
 import signal
@@ -26,6 +27,7 @@ class Redis(_Killable):
     def __init__(self, start=True):
         self.port = free_port()
         self.home = tempfile.mkdtemp(prefix='tgext-redis-')
+        atexit.register(shutil.rmtree, self.home, True)  # for those who only stop() it
         self.url = 'redis://127.0.0.1:%s/0' % self.port
         if start:
             self.start()
@@ -99,6 +101,8 @@ class Mongo(_Killable):
             self.url = self.external
             return
         self.storage = tempfile.mkdtemp(prefix='tgext-mongo-') if durable else ':memory:'
+        if durable:
+            atexit.register(shutil.rmtree, self.storage, True)
         self.port = free_port()
         self.url = 'mongodb://127.0.0.1:%s/tgext_socketio_tests' % self.port
         if start:
