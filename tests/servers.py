@@ -2,6 +2,7 @@
 
 Each can be stopped and started again on the same port, for restart tests.
 """
+import atexit
 import os
 import shutil
 import signal
@@ -20,8 +21,13 @@ class _Killable:
 
 
 class Redis(_Killable):
+    """A Redis whose every write is fsynced to its append-only file before the reply:
+    a publish that returned survives a kill -9."""
+
     def __init__(self, start=True):
         self.port = free_port()
+        self.home = tempfile.mkdtemp(prefix='tgext-redis-')
+        atexit.register(shutil.rmtree, self.home, True)  # for those who only stop() it
         self.url = 'redis://127.0.0.1:%s/0' % self.port
         if start:
             self.start()
@@ -29,10 +35,15 @@ class Redis(_Killable):
     def start(self):
         self.process = Process([shutil.which('redis-server') or '/usr/bin/redis-server',
                                 '--bind', '127.0.0.1', '--port', str(self.port), '--save', '',
-                                '--appendonly', 'no'], port=self.port)
+                                '--dir', self.home, '--appendonly', 'yes',
+                                '--appendfsync', 'always'], port=self.port)
 
     def stop(self):
         self.process.stop()
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.home, ignore_errors=True)
 
 
 class RabbitMQ(_Killable):
@@ -77,13 +88,21 @@ class RabbitMQ(_Killable):
 
 
 class Mongo(_Killable):
-    """A SecantusDB server (MongoDB wire protocol), or the one at ``MONGO_URL``."""
+    """A SecantusDB server (MongoDB wire protocol), or the one at ``MONGO_URL``.
 
-    def __init__(self, start=True):
+    ``durable``: its data lives in a temporary directory and survives a restart
+    or a kill, like a real mongod's; else it is in memory and a restart starts
+    empty (the capped collection is gone).
+    """
+
+    def __init__(self, start=True, durable=True):
         self.external = os.environ.get('MONGO_URL')
         if self.external:
             self.url = self.external
             return
+        self.storage = tempfile.mkdtemp(prefix='tgext-mongo-') if durable else ':memory:'
+        if durable:
+            atexit.register(shutil.rmtree, self.storage, True)
         self.port = free_port()
         self.url = 'mongodb://127.0.0.1:%s/tgext_socketio_tests' % self.port
         if start:
@@ -92,13 +111,18 @@ class Mongo(_Killable):
     def start(self):
         self.process = Process([os.path.join(os.path.dirname(PYTHON), 'secantusd-py'),
                                 '--host', '127.0.0.1', '--port', str(self.port),
-                                '--storage-path', ':memory:', '--log-level', 'WARNING'],
+                                '--storage-path', self.storage, '--log-level', 'WARNING'],
                                port=self.port, timeout=60)
         wait_for_port(self.port)
 
     def stop(self):
         if not self.external:
             self.process.stop()
+
+    def close(self):
+        self.stop()
+        if not self.external and self.storage != ':memory:':
+            shutil.rmtree(self.storage, ignore_errors=True)
 
 
 def close(server):

@@ -247,11 +247,30 @@ for number in range(int(sys.argv[2])):
 """
 
 
-@pytest.mark.parametrize('cluster', ['amqp', 'mongodb', 'redis'], indirect=True)
+AMQP_LOSES_ON_KILL = pytest.mark.xfail(reason=(
+    'amqp is at most once across a broker crash: publishes are not confirmed (a publish '
+    'returns once written to the socket, the last one before the kill is lost), and the '
+    'exchange and the servers\' queues are transient: after the restart, publishes are '
+    'routed to no queue until each server has redeclared its own (measured: ~50 accepted '
+    'publishes lost on both processes)'), strict=False)
+
+
+@pytest.mark.parametrize('cluster', [pytest.param('amqp', marks=AMQP_LOSES_ON_KILL),
+                                     'mongodb', 'redis'], indirect=True)
 def test_backend_killed_during_a_publish_stream(cluster):
+    """kill -9 of the backend 3 s into a stream of 400 publishes, restarted 1 s later.
+    A publish that returned is delivered exactly once, in order, to the subscribers on
+    both processes; a publish that raised is never delivered. (The test Redis keeps an
+    fsync-always AOF and the test MongoDB its data on disk: a backend that forgets
+    acknowledged writes when killed cannot keep this promise.)"""
     if cluster.backend.__dict__.get('external'):
         pytest.skip('the server at MONGO_URL is not ours to kill')
-    _, seen, _ = cluster.subscriber('room', '6')
+    recorders = {on: cluster.subscriber('room', '6', on=on)[1] for on in ('a', 'b')}
+    deadline = time.monotonic() + 30
+    while not all(recorder.of('publication') for recorder in recorders.values()):
+        assert time.monotonic() < deadline, 'the bus never carried a probe to both processes'
+        cluster.publish('room-6', 'probe')
+        time.sleep(0.2)
     publisher = subprocess.Popen([PYTHON, '-c', PUBLISH_STREAM, cluster.url, '400'],
                                  stdout=subprocess.PIPE, text=True)
     time.sleep(3)
@@ -262,15 +281,23 @@ def test_backend_killed_during_a_publish_stream(cluster):
     outcomes = [line.split(' ', 2) for line in output.splitlines()]
     published = [int(number) for outcome, number, *_ in outcomes if outcome == 'ok']
     failed = [int(number) for outcome, number, *_ in outcomes if outcome == 'failed']
-    assert failed, 'the publisher was never told that the backend was down'
-    received = [data['message'] for data, channel in seen.of('publication') if channel == 'room-6']
-    recovered = [number for number in received if number > max(failed)]
-    assert recovered, 'nothing arrived after the backend came back'
-    # From the first delivery after the restart on, every accepted publication arrives.
-    expected = [number for number in published if number >= recovered[0]]
-    wait_for_messages(seen, 'room-6', [number for number in received if number < recovered[0]]
-                      + expected, timeout=30)
-    assert not set(received) & set(failed), 'a publish that raised was delivered'
+    assert len(published) + len(failed) == 400, output[-2000:]
+    deadline = time.monotonic() + 30
+    while (any(len(messages(recorder, 'room-6')) < len(published)
+               for recorder in recorders.values()) and time.monotonic() < deadline):
+        time.sleep(0.05)
+    time.sleep(0.5)  # a duplicate would arrive by now
+    received = {on: messages(recorder, 'room-6') for on, recorder in recorders.items()}
+    report = {on: {'lost': sorted(set(published) - set(numbers)),
+                   'raised but delivered': sorted(set(failed) & set(numbers)),
+                   'duplicates': len(numbers) - len(set(numbers))}
+              for on, numbers in received.items()}
+    print('%s: %d accepted, raised: %s; %r' % (cluster.kind, len(published), failed, report))
+    for on, numbers in received.items():
+        assert not report[on]['lost'], 'process %s lost %d of %d accepted publishes: %r' % (
+            on, len(report[on]['lost']), len(published), report)
+        assert not report[on]['raised but delivered'], report
+        assert numbers == published, 'process %s: duplicates or disorder' % on
 
 
 RETRY_LOG = {'redis': 'Cannot receive from redis', 'amqp': 'Cannot receive from rabbotmq',
@@ -312,9 +339,9 @@ def test_a_worker_joins_the_bus_when_it_starts_not_at_its_first_client():
     try:
         bus = redis.Redis.from_url(redis_server.url)
         deadline = time.monotonic() + 10
-        while dict(bus.pubsub_numsub('tgext.socketio')).get(b'tgext.socketio', 0) < 1:
+        while not any(client['cmd'] == 'xread' for client in bus.client_list()):
             assert time.monotonic() < deadline, 'no listener on the bus before the first request'
             time.sleep(0.05)
     finally:
         app.stop()
-        redis_server.stop()
+        servers.close(redis_server)

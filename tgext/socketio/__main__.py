@@ -34,7 +34,7 @@ def main(argv=None):
     if not backend:
         parser.error('give --backend URL or -c FILE.ini with socketio.backend')
     try:
-        data = json.loads(args.data)
+        data = json.loads(args.data, parse_constant=_refuse_constant)
     except ValueError as exc:
         parser.error('data is not JSON: %s' % exc)
     try:
@@ -45,6 +45,10 @@ def main(argv=None):
         print('publish failed: %s' % exc, file=sys.stderr)
         return 1
     return 0
+
+
+def _refuse_constant(name):
+    raise ValueError('%s is not JSON (browsers cannot parse it)' % name)
 
 
 if __name__ == '__main__':

@@ -83,9 +83,14 @@ class SocketIONamespace:
         """Send ``event`` with ``args`` to this client only.
 
         ``callback`` is called with the client's acknowledgement, if any.
+        The client is connected to this process: the event goes to it
+        directly, not through the backend (python-socketio's
+        ``ignore_queue``), so that replies and error events reach the client
+        while the bus is down.
         """
-        self.server.emit(event, _as_data(args), to=self.sid,
-                         namespace=self.namespace, callback=callback)
+        local = self.server.manager.eio_sid_from_sid(self.sid, self.namespace) is not None
+        self.server.emit(event, _as_data(args), to=self.sid, namespace=self.namespace,
+                         callback=callback, ignore_queue=local)
 
     def emit_to_room(self, room, event, *args, include_self=True):
         """Send ``event`` to every member of ``room`` in this namespace."""

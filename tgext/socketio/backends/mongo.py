@@ -4,6 +4,14 @@ Each message is a document appended to the capped collection named after the
 channel (in the URL's database, ``tgext_socketio`` by default); each server
 follows it with a tailable-await cursor. A cursor that dies (empty
 collection, server restart) is reopened after the last message seen.
+
+A MongoDB that restarts without its data (an in-memory server) has lost the
+capped collection, and the first insert after the restart would silently
+create an ordinary one, on which no tailable cursor can be opened. So a
+publisher checks the collection again whenever its connection pool was
+cleared (the server went away), and a listener that finds an ordinary
+collection converts it to a capped one (``convertToCapped``) or, where the
+server cannot (SecantusDB), reads it by polling until it can tail again.
 """
 import collections
 import datetime
@@ -26,25 +34,47 @@ class MongoManager(socketio.PubSubManager):
 
     def __init__(self, url, channel='tgext.socketio', write_only=False):
         import pymongo
+        import pymongo.monitoring
         super().__init__(channel=channel, write_only=write_only)
         self._pymongo = pymongo
+        self._collection_ready = False  # again after any error: the server may be new
         self.client = pymongo.MongoClient(url, serverSelectionTimeoutMS=2000,
-                                          connectTimeoutMS=2000)
+                                          connectTimeoutMS=2000,
+                                          event_listeners=[_pool_cleared_listener(pymongo, self)])
         database = self.client.get_default_database(default='tgext_socketio')
         self.collection = database[channel]
-        self._collection_ready = False  # again after any error: the server may be new
 
     def _ensure_collection(self):
-        if self._collection_ready:
-            return
+        """Before publishing: create the capped collection if it is missing."""
+        if not self._collection_ready:
+            self._create_capped()
+            self._collection_ready = True
+
+    def _create_capped(self):
+        """Create the capped collection if missing; True if the collection is capped."""
         database = self.collection.database
-        if self.collection.name not in database.list_collection_names():
+        info = list(database.list_collections(filter={'name': self.collection.name}))
+        if not info:
             try:
                 database.create_collection(self.collection.name, capped=True,
                                            size=self.capped_size)
             except self._pymongo.errors.CollectionInvalid:
                 pass  # another server created it first
-        self._collection_ready = True
+            info = list(database.list_collections(filter={'name': self.collection.name}))
+        return bool(info and info[0].get('options', {}).get('capped'))
+
+    def _convert_to_capped(self):
+        """Turn an ordinary collection (made by an insert) into a capped one, keeping
+        its documents in order; False where the server cannot (SecantusDB)."""
+        try:
+            self.collection.database.command('convertToCapped', self.collection.name,
+                                             size=self.capped_size)
+        except self._pymongo.errors.OperationFailure as exc:
+            self._get_logger().warning(
+                'MongoDB collection %s is not capped and cannot be converted (%s): '
+                'reading it by polling', self.collection.full_name, exc)
+            return False
+        return True
 
     def _publish(self, data):
         try:
@@ -57,30 +87,53 @@ class MongoManager(socketio.PubSubManager):
     def _listen(self):
         seen = _RecentIds(_SEEN_MEMORY)
         since = None
+        tailable = None  # unknown: check (and create or convert) the collection
         retry_sleep = 0.1
         while True:
             try:
-                self._ensure_collection()
                 if since is None:  # first start: skip what was published before it
                     since = ObjectId.from_datetime(_utcnow() - _REOPEN_WINDOW)
                     for document in self.collection.find({'_id': {'$gte': since}}, {'_id': 1}):
                         seen.add(document['_id'])
-                cursor = self.collection.find(
-                    {'_id': {'$gte': since}},
-                    cursor_type=self._pymongo.CursorType.TAILABLE_AWAIT)
+                if tailable is None:
+                    tailable = self._create_capped() or self._convert_to_capped()
+                elif not tailable:  # polling: the collection may be capped again
+                    tailable = self._create_capped()
+                if tailable:
+                    cursor = self.collection.find(
+                        {'_id': {'$gte': since}},
+                        cursor_type=self._pymongo.CursorType.TAILABLE_AWAIT)
+                else:  # an ordinary collection: poll it in insertion order
+                    cursor = self.collection.find({'_id': {'$gte': since}}).sort(
+                        '$natural', 1)
                 for document in cursor:
                     retry_sleep = 0.1
                     if seen.add(document['_id']):
                         since = ObjectId.from_datetime(
                             document['_id'].generation_time - _REOPEN_WINDOW)
                         yield document['message']
-                time.sleep(retry_sleep)  # the cursor died: empty collection
+                time.sleep(0.1)  # the cursor died (empty collection) or the poll is done
             except self._pymongo.errors.PyMongoError as exc:
+                tailable = None
                 self._collection_ready = False
                 self._get_logger().error('Cannot receive from MongoDB (%s), retrying in %s s',
                                          exc, retry_sleep)
                 time.sleep(retry_sleep)
                 retry_sleep = min(retry_sleep * 2, 5)
+
+
+def _pool_cleared_listener(pymongo, manager):
+    """A pool listener marking ``manager``'s collection unchecked whenever the server
+    went away: it may come back empty, and the next insert would create an ordinary
+    collection."""
+    events = pymongo.monitoring.ConnectionPoolListener
+    ignored = {name: (lambda self, event: None) for name in dir(events)
+               if name.startswith(('pool_', 'connection_'))}
+
+    def pool_cleared(self, event):
+        manager._collection_ready = False
+
+    return type('PoolCleared', (events,), {**ignored, 'pool_cleared': pool_cleared})()
 
 
 def _utcnow():

@@ -1,27 +1,52 @@
-"""``redis://``: fan-out through Redis PUBLISH/SUBSCRIBE (at most once)."""
+"""``redis://``: fan-out through a Redis stream that every server reads.
+
+A publication is an entry appended (``XADD``) to the stream named after the
+channel, trimmed to about ``maxlen`` entries (``MAXLEN ~``; default 10000,
+``redis://host/0?maxlen=N`` to change it). Each server reads the stream with
+``XREAD BLOCK`` from the last entry id it saw, so a server that lost Redis
+(a restart, a network error) resumes exactly where it stopped, as long as the
+entries it missed were not trimmed meanwhile. Pub/sub (``PUBLISH``) would
+drop, without anyone noticing, what was published while a server was
+resubscribing.
+"""
+import collections
+import time
+import uuid
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 import socketio
 
 from . import PublishError
 
 
 class RedisManager(socketio.RedisManager):
-    """python-socketio's Redis manager, with publishing kept apart from listening.
+    """python-socketio's Redis manager on a Redis stream, publishing apart from listening.
 
-    The stock manager publishes through the listener's client, raises
-    "Too many connections" under a burst of concurrent publishes (redis-py's
-    pool holds 100), and on any publish error rebuilds that client, closing
-    the connection the listener reads: that process then misses everything
-    published until it resubscribes. Here publishes wait for a free connection
-    of their own pool, a failed publish rebuilds only the publishing client,
-    and a publish that still fails raises :class:`PublishError`.
+    Publishes wait for a free connection of their own pool (the stock manager
+    raised "Too many connections" under a burst and, rebuilding its client,
+    closed the listener's connection); a failed publish is retried once on a
+    new connection, then raises :class:`PublishError`. Each entry carries a
+    unique id, so that a retried publish that had in fact reached Redis is
+    delivered once.
     """
 
     name = 'redis'
     publish_pool_size = 50
+    maxlen = 10000
+    block_ms = 5000
+    read_count = 500
 
     def __init__(self, url, channel='tgext.socketio', write_only=False):
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        options = dict(query)
+        if 'maxlen' in options:
+            self.maxlen = int(options['maxlen'])
+            url = urlunsplit(parts._replace(query=urlencode(
+                [(key, value) for key, value in query if key != 'maxlen'])))
         super().__init__(url, channel=channel, write_only=write_only,
-                         redis_options={'socket_connect_timeout': 2, 'health_check_interval': 10})
+                         redis_options={'socket_connect_timeout': 2,
+                                        'health_check_interval': 10})
         self._publisher = None
 
     def _publishing_client(self):
@@ -29,18 +54,75 @@ class RedisManager(socketio.RedisManager):
             module = self._get_redis_module()
             pool = module.BlockingConnectionPool.from_url(
                 self.redis_url, max_connections=self.publish_pool_size, timeout=5,
-                **self.redis_options)
+                socket_timeout=5, **self.redis_options)
             self._publisher = module.Redis(connection_pool=pool)
         return self._publisher
 
     def _publish(self, data):
-        message = self.json.dumps(data)
+        entry = {'m': self.json.dumps(data), 'u': uuid.uuid4().hex}
         try:
-            return self._publishing_client().publish(self.channel, message)
+            return self._xadd(entry)
         except Exception:
             self._publisher = None
         try:  # one reconnection, for a Redis that restarted since
-            return self._publishing_client().publish(self.channel, message)
+            return self._xadd(entry)
         except Exception as exc:
             self._publisher = None
             raise PublishError('cannot publish to Redis: %s' % exc) from exc
+
+    def _xadd(self, entry):
+        return self._publishing_client().xadd(self.channel, entry, maxlen=self.maxlen,
+                                              approximate=True)
+
+    def _listen(self):
+        """Yield each entry's message, reading on from the last id seen."""
+        seen = _RecentIds(10000)
+        last_id = None
+        retry_sleep = 1
+        while True:
+            client = None
+            try:
+                client = self._get_redis_module().Redis.from_url(
+                    self.redis_url, socket_timeout=self.block_ms / 1000 + 5,
+                    **self.redis_options)
+                if last_id is None:  # first start: what was published before is not ours
+                    newest = client.xrevrange(self.channel, count=1)
+                    last_id = newest[0][0] if newest else b'0-0'
+                while True:
+                    batches = client.xread({self.channel: last_id}, count=self.read_count,
+                                           block=self.block_ms)
+                    retry_sleep = 1
+                    for _, entries in batches or ():
+                        for entry_id, fields in entries:
+                            last_id = entry_id
+                            if seen.add(fields.get(b'u')) and b'm' in fields:
+                                yield fields[b'm']
+            except Exception as exc:
+                self._get_logger().error('Cannot receive from redis (%s), retrying in %s s '
+                                         '(from entry %s)', exc, retry_sleep, last_id)
+                time.sleep(retry_sleep)
+                retry_sleep = min(retry_sleep * 2, 5)
+            finally:
+                if client is not None:
+                    client.close()
+
+
+class _RecentIds:
+    """The last ``size`` ids seen, to deliver a retried publish once."""
+
+    def __init__(self, size):
+        self._order = collections.deque()
+        self._ids = set()
+        self._size = size
+
+    def add(self, entry_id):
+        """Remember ``entry_id``; False if it was already remembered."""
+        if entry_id is None:
+            return True
+        if entry_id in self._ids:
+            return False
+        if len(self._order) == self._size:
+            self._ids.discard(self._order.popleft())
+        self._order.append(entry_id)
+        self._ids.add(entry_id)
+        return True
