@@ -66,7 +66,7 @@ def cluster(request):
 
 
 def messages(recorder, channel):
-    return [data['message'] for data, got_channel in recorder.of('publication')
+    return [data['message'] for data, got_channel, *_ in recorder.of('publication')
             if got_channel == channel and data['message'] != 'probe']
 
 
