@@ -188,7 +188,7 @@ def build(base):
     # old-style namespace .pth that hides an editable tgext.socketio.
     _timed(app, 'tg.devtools', lambda: _check(
         app.run([sys.executable, '-m', 'pip', '--python', os.path.join(app.bin, 'python'),
-                 'install', *quiet, '--no-compile', DEVTOOLS], timeout=600),
+                 'install', *quiet, '--no-compile', DEVTOOLS], timeout=600, cwd=base),
         'pip install %s' % DEVTOOLS))
     _timed(app, 'quickstart', lambda: _check(
         subprocess.run([os.path.join(app.bin, 'gearbox'), 'quickstart', '-a', '-s', NAME],

@@ -35,6 +35,11 @@ def publish(channel, data, namespace='/', backend=None, event=None, bus_channel=
     infinities included: browsers cannot parse them) and
     :class:`~tgext.socketio.PublishError` when the backend is down.
     """
+    return publish_to(_target(namespace, backend, bus_channel), channel, data, namespace, event)
+
+
+def publish_to(target, channel, data, namespace, event=None):
+    """:func:`publish` through ``target`` (a runtime's, or a backend URL's :class:`_Target`)."""
     if not isinstance(channel, str):
         raise TypeError('a channel is a str, not %r' % (channel,))
     try:
@@ -42,7 +47,6 @@ def publish(channel, data, namespace='/', backend=None, event=None, bus_channel=
     except (TypeError, ValueError) as exc:
         raise TypeError('data published to %r is not JSON-serialisable: %s'
                         % (channel, exc)) from None
-    target = _target(namespace, backend, bus_channel)
     size, seconds = target.policy.limits(channel)
     with target.turn(channel):  # offsets reach this process's bus in their order
         position = target.history.append(channel, data, size, seconds)
@@ -62,7 +66,11 @@ def history(channel, limit=None, since=None, namespace='/', backend=None, bus_ch
 
 def history_since(channel, since, limit=None, namespace='/', backend=None, bus_channel=None):
     """``(publications, recovered)``: what followed ``since``, and whether all of it is kept."""
-    target = _target(namespace, backend, bus_channel)
+    return history_through(_target(namespace, backend, bus_channel), channel, since, limit)
+
+
+def history_through(target, channel, since, limit=None):
+    """:func:`history_since` through ``target``."""
     size, seconds = target.policy.limits(channel)
     since = since or {'time': 0.0}
     if 'time' in since:

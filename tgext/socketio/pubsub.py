@@ -56,10 +56,11 @@ class PubSubNamespace(SocketIONamespace):
         if not isinstance(since, dict):
             raise InvalidMethodArgs('since is a position {"epoch", "offset"} or {"time": t}')
         channel = self.on_subscribe(name, *args)  # live publications flow from here on
-        publications, recovered = publishing.history_since(channel, since)
+        target = self._publishing_target()
+        publications, recovered = _read(target, channel, since)
         return {'channel': channel, 'recovered': recovered,
                 'publications': [[data, position] for data, position in publications],
-                'position': publications[-1][1] if publications else publishing.top(channel)}
+                'position': publications[-1][1] if publications else target.history.top(channel)}
 
     def on_history(self, channel, options=None):
         if not isinstance(channel, str) or not isinstance(options or {}, dict):
@@ -67,14 +68,27 @@ class PubSubNamespace(SocketIONamespace):
         if channel not in self.channels:
             raise MethodAccessDenied('subscribe to %r to read its history' % channel)
         options = options or {}
-        publications, recovered = publishing.history_since(
-            channel, options.get('since'), limit=options.get('limit'))
+        publications, recovered = _read(self._publishing_target(), channel,
+                                        options.get('since'), options.get('limit'))
         return {'channel': channel, 'recovered': recovered,
                 'publications': [[data, position] for data, position in publications]}
 
     def publish(self, channel, data):
         """Deliver ``data`` to every subscriber of ``channel`` in this namespace."""
-        publishing.publish(channel, data, namespace=self.namespace)
+        return publishing.publish_to(self._publishing_target(), channel, data, self.namespace)
+
+    def _publishing_target(self):
+        return self.server.runtime.publishing_target(self.server)
+
+
+def _read(target, channel, since, limit=None):
+    """The history after ``since``; a malformed position or limit is the client's error."""
+    if limit is not None and not isinstance(limit, int):
+        raise InvalidMethodArgs('limit is a number')
+    try:
+        return publishing.history_through(target, channel, since, limit)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise InvalidMethodArgs(str(exc)) from None
 
 
 PubSubTGNamespace = PubSubNamespace
