@@ -207,7 +207,7 @@ def test_say_is_published_and_committed(server, clients):
     answer = sio.call('say', ('room-1', 'hello from manager'), namespace=NS, timeout=10)
     assert answer == 'ok', 'say answered %r (errors: %r)%s' % (
         answer, recorder.of('error'), _output(server))
-    data, channel = heard.wait_for('publication')[0]
+    data, channel, _ = heard.wait_for('publication')[0]
     assert channel == 'room-1'
     assert isinstance(data.pop('id', None), int), data
     assert data == {'text': 'hello from manager', 'user_name': 'manager'}
@@ -297,7 +297,7 @@ def test_announce_before_any_client_then_subscribers_receive(qs, database, clien
         assert sio.call('subscribe', ('room', '1'), namespace=NS, timeout=10) == 'room-1'
         later = requests.get(url + '/announce', params={'text': 'later news'}, timeout=15)
         assert later.status_code == 200, later.text[:3000]
-        data, channel = recorder.wait_for('publication')[0]
+        data, channel, _ = recorder.wait_for('publication')[0]
         assert (data, channel) == ({'text': 'later news', 'user_name': 'server'}, 'room-1')
     finally:
         process.stop()
