@@ -11,13 +11,14 @@ if __name__ == '__main__':
 
 import os  # noqa: E402
 
-from tg import MinimalApplicationConfigurator, TGController, expose  # noqa: E402
+from tg import MinimalApplicationConfigurator, TGController, expose, response  # noqa: E402
 from tg.configuration.auth import TGAuthMetadata  # noqa: E402
 from tg.configurator.components.auth import SimpleAuthenticationConfigurationComponent  # noqa: E402
 
 import tgext.socketio  # noqa: E402
-from tgext.socketio import (HealthController, MetricsController, PubSubNamespace,  # noqa: E402
-                            SocketIOController, presence, presence_stats)
+from tgext.socketio import (HealthController, MetricsController, PublishError,  # noqa: E402
+                            PubSubNamespace, SocketIOController, presence, presence_stats,
+                            publish)
 from tgext.socketio.health import HealthProbe  # noqa: E402
 from tgext.socketio.membership import PresenceTracker  # noqa: E402
 
@@ -67,6 +68,15 @@ class RootController(TGController):
     @expose()
     def index(self):
         return 'presence app'
+
+    @expose('json')
+    def announce(self, channel, text, namespace='/chat'):
+        try:
+            publish(channel, {'text': text}, namespace=namespace)
+        except PublishError as exc:
+            response.status = 503
+            return {'error': str(exc)}
+        return {'published': channel}
 
     @expose('json')
     def who(self, channel, namespace='/chat'):

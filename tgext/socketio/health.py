@@ -65,10 +65,11 @@ class HealthProbe:
             return True, dict(details, reason='no bus (memory://)')
         if not self.bus.listening:
             return False, dict(details, reason='this process does not listen to the bus')
-        now = time.monotonic()
-        since = self.last_back if self.last_back is not None else self.started
-        silence = now - since
-        details['last_round_trip_age'] = None if self.last_back is None else round(silence, 3)
+        if self.last_back is None:  # not ready before the bus has answered once
+            return False, dict(details, reason='no probe came back from the bus yet (%.1f s)'
+                               % (time.monotonic() - self.started))
+        silence = time.monotonic() - self.last_back
+        details['last_round_trip_age'] = round(silence, 3)
         if silence > self.stale_after:
             return False, dict(details, reason='no probe came back from the bus for %.1f s'
                                % silence)
