@@ -265,3 +265,43 @@ def test_ten_users_three_tabs_three_processes(cluster):
     assert (answer['clients'], answer['users'], answer['servers']) == (12, 6, 2)
     print('members of the killed process removed after %.1f s' % removed_after)
     assert removed_after < 30
+
+
+# -- the other buses: the same messages on RabbitMQ and MongoDB -------------------------
+
+@pytest.mark.parametrize('kind', ['amqp', 'mongodb'])
+def test_two_processes_on_other_backends(kind):
+    """A user's tabs on two processes are one member; the CLI sees both servers."""
+    backend = servers.RabbitMQ() if kind == 'amqp' else servers.Mongo()
+    apps, clients = [], []
+    try:
+        apps = [start_app(['-m', 'tests.apps.presence_app'], backend=backend.url)
+                for _ in range(2)]
+        cookie = login(apps[0].url, 'user1', 'user1')
+        observer, seen = client(apps[1].url, '/chat', headers=login(apps[0].url, 'user0',
+                                                                           'user0'))
+        clients.append(observer)
+        assert observer.call('subscribe', ('room', '1'), namespace='/chat', timeout=10)
+        for app in apps:
+            sio, _ = client(app.url, '/chat', headers=cookie)
+            clients.append(sio)
+            assert sio.call('subscribe', ('room', '1'), namespace='/chat', timeout=10)
+        wait_until(lambda: observer.call('presence_stats', 'room-1', namespace='/chat',
+                                         timeout=10) == {'clients': 3, 'users': 2}, 15)
+        done = subprocess.run([PYTHON, '-m', 'tgext.socketio', 'presence', '--backend',
+                               backend.url, '--namespace', '/chat', 'room-1'],
+                              capture_output=True, text=True, timeout=60)
+        answer = json.loads(done.stdout)
+        assert (answer['clients'], answer['users'], answer['servers']) == (3, 2, 2)
+        clients[1].disconnect()      # user1's tab on process 0: user1 stays
+        clients[2].disconnect()      # and on process 1: user1 leaves, once
+        wait_until(lambda: seen.of('presence_leave'), 15)
+        time.sleep(1)
+        assert presence_events(seen, 'presence_join')['user1'] == 1
+        assert presence_events(seen, 'presence_leave') == {'user1': 1}
+    finally:
+        for sio in clients:
+            sio.disconnect()
+        for app in apps:
+            app.stop()
+        servers.close(backend)
