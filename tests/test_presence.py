@@ -305,3 +305,57 @@ def test_two_processes_on_other_backends(kind):
         for app in apps:
             app.stop()
         servers.close(backend)
+
+
+# -- the tables' rules, without servers ---------------------------------------------------
+
+class _FakeBus:
+    host_id, distributed, listening = 'here', True, True
+
+    def __init__(self):
+        self.sent = []
+
+    def on(self, kind, handler):
+        pass
+
+    def when_started(self, function):
+        pass
+
+    def publish(self, kind, **payload):
+        self.sent.append((kind, payload))
+
+
+class _FakeServer:
+    def __init__(self):
+        self.told = []
+
+    def emit(self, event, data, to=None, namespace=None, ignore_queue=False):
+        assert ignore_queue  # each process tells its own subscribers, never the bus
+        self.told.append((event, data[0]['id']))
+
+
+def test_tables_heartbeats_repair_and_expiry():
+    from tgext.socketio.membership import PresenceTracker
+    server = _FakeServer()
+    tracker = PresenceTracker(server, _FakeBus())
+    tracker.expiry = 0.2
+    row = lambda *ids: [['/chat', 'room-1', {i: [{'id': i}, 1] for i in ids}]]  # noqa: E731
+    tracker.add('/chat', 'room-1', 'sid-1', {'id': 'ann'})
+    tracker._received({'kind': 'presence', 'host_id': 'b', 'full': False,
+                       'rows': row('ann', 'bob')})
+    assert server.told == [('presence_join', 'ann'), ('presence_join', 'bob')]
+    assert tracker.stats('/chat', 'room-1') == {'clients': 3, 'users': 2}
+    # a heartbeat of b without bob (its leave delta was lost): bob leaves, ann stays
+    tracker._received({'kind': 'presence', 'host_id': 'b', 'full': True, 'rows': row('ann')})
+    assert server.told[2:] == [('presence_leave', 'bob')]
+    tracker._received({'kind': 'presence', 'host_id': 'b', 'full': False,
+                       'rows': row('ann', 'cid')})
+    assert server.told[3:] == [('presence_join', 'cid')]
+    # our own messages are ignored
+    tracker._received({'kind': 'presence', 'host_id': 'here', 'full': True, 'rows': []})
+    time.sleep(0.3)
+    tracker._expire()  # b is silent: cid leaves once; ann is still here (sid-1)
+    assert server.told[4:] == [('presence_leave', 'cid')]
+    assert tracker.stats('/chat', 'room-1') == {'clients': 1, 'users': 1}
+    tracker.remove('/chat', 'room-1', 'sid-1')
+    assert server.told[5:] == [('presence_leave', 'ann')]

@@ -92,10 +92,14 @@ class PresenceMixin:
 
 def connection_closed(instance):
     """Hook of the bridge: ``instance``'s connection is gone; leave its presence channels."""
+    left = getattr(instance, '_presence_left', None)
+    if left is None:
+        return
     for channel in list(getattr(instance, 'channels', ())):
-        left = getattr(instance, '_presence_left', None)
-        if left is not None:
+        try:
             left(channel)
+        except Exception:  # never in the way of on_disconnect
+            log.exception('Error leaving presence channel %r', channel)
 
 
 class PresenceTracker:
@@ -302,7 +306,11 @@ def attach(server, bus):
 
 
 def tracker_of(server):
-    return server.tgext_presence
+    tracker = getattr(server, 'tgext_presence', None)
+    if tracker is None:
+        raise LookupError('this server has no presence tables: it was not started by '
+                          'the app (tgext.socketio.plugme)')
+    return tracker
 
 
 def _tracker(namespace):
@@ -342,8 +350,12 @@ def ask_cluster(backend, what, namespace=None, channel=None, bus_channel='tgext.
     repeated until this listener hears it back (so it is subscribed), then
     answers are collected for ``window`` seconds.
     """
+    import socketio
     from . import backends
     manager = backends.client_manager(backend, channel=bus_channel)
+    if not isinstance(manager, socketio.PubSubManager):
+        raise ValueError('%s has no bus to ask: ask the server process itself'
+                         % backends.redacted(backend))
     query_id = uuid.uuid4().hex
     answers = {}
     heard_own = threading.Event()
