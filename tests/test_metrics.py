@@ -78,3 +78,29 @@ def test_publish_errors_counted_when_the_bus_is_down(deployment):
         assert metrics['tgext_socketio_bus_healthy'] == 0
     finally:
         backend.start()
+
+
+def test_every_counted_method_is_still_called_in_process():
+    """The counters wrap methods of python-socketio's server: if one is renamed or no longer
+    called, this fails (memory://, the in-process client)."""
+    import webtest
+    from tests.apps.presence_app import make_app
+    from tgext.socketio.metrics import samples
+    from tgext.socketio.runtime import current
+    from tgext.socketio.testing import SocketIOTestClient
+
+    app = webtest.TestApp(make_app(**{'socketio.backend': 'memory://'}))
+    runtime = current()
+    with SocketIOTestClient(app, namespaces=['/chat']) as sio:
+        assert sio.call('subscribe', 'room', '2', namespace='/chat') == 'room-2'
+        assert sio.call('post', 'room-2', 'hi', namespace='/chat') is True
+        sio.wait_for('publication', namespace='/chat')
+        counted = samples(runtime)
+        assert counted['connections'] == 1
+        assert counted['events_in'] == 2
+        assert counted['events_out'] == 2           # the presence join, the publication
+        assert counted['deliveries'] == 2
+        (server,) = runtime.servers
+        eio_sid = next(iter(server.eio.sockets))
+        server._drop(eio_sid)                       # what a slow client gets (server.py)
+        assert samples(runtime)['slow_client_drops'] == 1
