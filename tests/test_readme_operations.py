@@ -1,4 +1,6 @@
 """The README's Presence and Operations snippets, in the README's app (on Redis)."""
+import time
+
 import requests
 
 from tests.helpers import client
@@ -23,12 +25,13 @@ def test_presence_snippet(readme_app):  # noqa: F811
 
 
 def test_operations_snippet(readme_app):  # noqa: F811
-    response = requests.get(readme_app.url + '/health/', timeout=10)
-    for _ in range(20):  # healthy once the first probe came back
+    for _ in range(50):  # healthy once the first probe came back
+        response = requests.get(readme_app.url + '/health/', timeout=10)
         if response.status_code == 200:
             break
-        response = requests.get(readme_app.url + '/health/', timeout=10)
-    assert response.status_code == 200 and response.json()['status'] == 'ok'
+        time.sleep(0.2)
+    assert response.status_code == 200, response.text
+    assert response.json()['status'] == 'ok'
     metrics = requests.get(readme_app.url + '/metrics/', timeout=10).text
     assert 'tgext_socketio_events_in_total' in metrics
     assert 'tgext_socketio_bus_lag_seconds' in metrics
