@@ -157,11 +157,13 @@ setup(
         'redis': ['redis>=5,<9'],
         'amqp': ['kombu>=5.3,<6'],
         'mongo': ['pymongo>=4.6,<5'],
+        'metrics': ['prometheus_client>=0.17'],
         'test': [
             'pytest>=8,<10', 'pytest-timeout>=2.3', 'requests', 'websocket-client>=1.7',
             'playwright>=1.45', 'gunicorn>=22', 'gearbox>=0.3', 'repoze.who>=2.4',
             'secantusdb==0.7.0b3', 'redis>=5,<9', 'kombu>=5.3,<6', 'pymongo>=4.6,<5',
             'WebTest>=3', 'SQLAlchemy>=2', 'zope.sqlalchemy>=3', 'transaction>=4', 'backlash>=0.5',
+            'prometheus_client>=0.17',
         ],
         'bench': ['matplotlib>=3.7', 'py-spy>=0.3'],
     },

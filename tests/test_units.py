@@ -38,7 +38,8 @@ class Root(TGController):
 
 def test_handlers_are_on_methods_and_decorated_ones_never_connect_or_disconnect():
     assert event_handlers(Lobby) == {'hello': 'on_hello', 'user:typing': 'typing'}
-    assert set(event_handlers(PubSubNamespace)) == {'subscribe', 'unsubscribe', 'recover', 'history'}
+    assert set(event_handlers(PubSubNamespace)) == {'subscribe', 'unsubscribe', 'recover', 'history',
+                                                    'presence', 'presence_stats'}
 
 
 def test_connect_and_disconnect_cannot_be_claimed_by_a_client_event():

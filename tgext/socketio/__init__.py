@@ -18,6 +18,10 @@ _API = {
     'SocketIOConfigurationComponent': 'config',
     'SocketIOError': 'errors',
     'PublishError': 'backends',
+    'presence': 'membership',
+    'presence_stats': 'membership',
+    'HealthController': 'health',
+    'MetricsController': 'metrics',
 }
 
 __all__ = sorted(_API)

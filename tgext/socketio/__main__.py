@@ -1,9 +1,10 @@
 """Command line: ``python -m tgext.socketio publish (-c development.ini | --backend URL)
-[--namespace /chat] CHANNEL JSON``."""
+[--namespace /chat] CHANNEL JSON``; ``presence`` and ``channels`` (see :mod:`.ask`)."""
 import argparse
 import json
 import sys
 
+from . import ask
 from .backends import PublishError
 from .inifile import app_settings
 from .publishing import publish
@@ -23,7 +24,10 @@ def main(argv=None):
                             help='socketio.channel of the servers (default: tgext.socketio)')
     publishing.add_argument('channel')
     publishing.add_argument('data', help='JSON data, e.g. \'{"message": "hi"}\'')
+    ask.add_commands(commands)  # presence, channels (ask.py)
     args = parser.parse_args(argv)
+    if args.command in ask.COMMANDS:
+        return ask.run(args, parser)
     ini = {}
     if args.config:
         try:

@@ -11,7 +11,7 @@ import logging
 import socketio
 from socketio import packet
 
-from . import dispatch, tgcontext
+from . import dispatch, membership, tgcontext
 from .errors import (InternalError, InvalidMethodArgs, MethodAccessDenied, NoSuchMethod,
                      SocketIOError)
 from .mailbox import Mailbox
@@ -92,6 +92,7 @@ class NamespaceBridge(socketio.Namespace):
 
     def _finish(self, connection, reason):
         connection.mailbox.close()
+        membership.connection_closed(connection.instance)  # after its last event (presence)
         try:
             with tgcontext.pushed(connection.tg_locals), self.runtime.unit_of_work():
                 connection.instance.on_disconnect(reason)

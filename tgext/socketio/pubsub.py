@@ -2,9 +2,10 @@
 from . import dispatch, publishing
 from .errors import InvalidMethodArgs, MethodAccessDenied, SocketIOError, SubscriptionRejected
 from .namespace import SocketIONamespace
+from .membership import PresenceMixin  # presence tables (membership.py)
 
 
-class PubSubNamespace(SocketIONamespace):
+class PubSubNamespace(PresenceMixin, SocketIONamespace):
     """A namespace whose clients subscribe to channels.
 
     The client emits ``('subscribe', name, *args)``; the server calls
@@ -42,6 +43,7 @@ class PubSubNamespace(SocketIONamespace):
             channel = name
         self.join(publishing.room(channel))
         self.channels.add(channel)
+        self._presence_joined(channel)  # membership.py: a no-op unless a presence channel
         return channel
 
     def on_unsubscribe(self, channel):
@@ -50,6 +52,7 @@ class PubSubNamespace(SocketIONamespace):
         if channel in self.channels:
             self.leave(publishing.room(channel))
             self.channels.discard(channel)
+            self._presence_left(channel)  # membership.py
         return channel
 
     def on_recover(self, since, name, *args):

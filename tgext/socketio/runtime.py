@@ -59,9 +59,12 @@ class SocketIORuntime:
 
     def _listen(self, server):
         """Start the server's bus listener, unless that would block an unpatched process."""
+        from . import cluster
+        cluster.attach(server)  # presence, health probe, metrics (cluster.py)
         server.manager_initialized = True  # python-socketio would start it at the first client
         if is_monkey_patched() or not isinstance(server.manager, socketio.PubSubManager):
             server.manager.initialize()
+            cluster.started(server)
         else:
             log.info('Not listening to %s: the process is not monkey-patched by gevent '
                      '(a shell, a script or tests); publish() still works',

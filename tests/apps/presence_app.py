@@ -1,0 +1,117 @@
+"""A TurboGears app with presence channels, health and metrics pages, real repoze.who logins.
+
+Users ``user0`` .. ``user19`` (password: their name) log in through ``/login_handler``.
+Run as a server: ``python -m tests.apps.presence_app --port N [--backend URL]``;
+``PRESENCE_HEARTBEAT``, ``PRESENCE_EXPIRY``, ``HEALTH_INTERVAL`` and
+``HEALTH_STALE_AFTER`` (seconds) tune the timings.
+"""
+if __name__ == '__main__':
+    from gevent import monkey
+    monkey.patch_all()
+
+import os  # noqa: E402
+
+from tg import MinimalApplicationConfigurator, TGController, expose, response  # noqa: E402
+from tg.configuration.auth import TGAuthMetadata  # noqa: E402
+from tg.configurator.components.auth import SimpleAuthenticationConfigurationComponent  # noqa: E402
+
+import tgext.socketio  # noqa: E402
+from tgext.socketio import (HealthController, MetricsController, PublishError,  # noqa: E402
+                            PubSubNamespace, SocketIOController, presence, presence_stats,
+                            publish)
+from tgext.socketio.health import HealthProbe  # noqa: E402
+from tgext.socketio.membership import PresenceTracker  # noqa: E402
+
+USERS = {'user%d' % number for number in range(20)}
+
+
+class AuthMetadata(TGAuthMetadata):
+    def authenticate(self, environ, identity):
+        login = identity.get('login')
+        return login if login in USERS and identity.get('password') == login else None
+
+    def get_user(self, identity, userid):
+        return userid
+
+    def get_groups(self, identity, userid):
+        return []
+
+    def get_permissions(self, identity, userid):
+        return []
+
+
+class Chat(PubSubNamespace):
+    presence_channels = ['room-*']
+
+    def subscribe_room(self, number):
+        return 'room-%s' % number
+
+    def subscribe_plain(self):
+        return 'plain'          # not a presence channel
+
+    def on_post(self, channel, text):
+        if channel in self.channels:
+            self.publish(channel, {'text': text})
+            return True
+        return False
+
+
+class SocketIO(SocketIOController):
+    chat = Chat
+
+
+class RootController(TGController):
+    socketio = SocketIO()
+    health = HealthController()
+    metrics = MetricsController()
+
+    @expose()
+    def index(self):
+        return 'presence app'
+
+    @expose('json')
+    def announce(self, channel, text, namespace='/chat'):
+        try:
+            publish(channel, {'text': text}, namespace=namespace)
+        except PublishError as exc:
+            response.status = 503
+            return {'error': str(exc)}
+        return {'published': channel}
+
+    @expose('json')
+    def who(self, channel, namespace='/chat'):
+        return {'pid': os.getpid(), 'members': presence(channel, namespace=namespace),
+                **presence_stats(channel, namespace=namespace)}
+
+
+def make_app(global_conf=None, **app_conf):
+    config = MinimalApplicationConfigurator()
+    config.register(SimpleAuthenticationConfigurationComponent)
+    config.update_blueprint({
+        'root_controller': RootController(),
+        'renderers': ['json'],
+        'debug': False,
+        'sa_auth.enabled': True,
+        'sa_auth.cookie_secret': 'presence-secret',
+        'sa_auth.authmetadata': AuthMetadata(),
+        'sa_auth.post_login_url': '/',
+        'sa_auth.post_logout_url': '/',
+    })
+    tgext.socketio.plugme(config)
+    return config.make_wsgi_app({}, dict(app_conf))
+
+
+if __name__ == '__main__':
+    import argparse
+    from tgext.socketio import serving
+    for cls, attribute, variable in [(PresenceTracker, 'heartbeat', 'PRESENCE_HEARTBEAT'),
+                                     (PresenceTracker, 'expiry', 'PRESENCE_EXPIRY'),
+                                     (HealthProbe, 'interval', 'HEALTH_INTERVAL'),
+                                     (HealthProbe, 'stale_after', 'HEALTH_STALE_AFTER')]:
+        if os.environ.get(variable):
+            setattr(cls, attribute, float(os.environ[variable]))
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--port', type=int, required=True)
+    parser.add_argument('--backend', default='memory://')
+    args = parser.parse_args()
+    serving.serve(make_app(**{'socketio.backend': args.backend}), '127.0.0.1', args.port)

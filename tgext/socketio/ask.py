@@ -1,0 +1,53 @@
+"""Command line questions to the servers on the bus: ``presence`` and ``channels``.
+
+``python -m tgext.socketio presence (-c FILE.ini | --backend URL) [--namespace /chat] CHANNEL``
+prints ``{"clients": N, "users": M, "members": [...], "servers": S}``;
+``python -m tgext.socketio channels (-c FILE.ini | --backend URL)`` prints the live
+channels with their subscriber counts. Both ask every server over the bus and
+collect the answers for ``--window`` seconds (see :func:`.membership.ask_cluster`).
+"""
+import json
+
+from .backends import PublishError
+from .inifile import app_settings
+
+COMMANDS = ('presence', 'channels')
+
+
+def add_commands(commands):
+    for name, help_text in [('presence', 'who is subscribed to a presence channel, cluster-wide'),
+                            ('channels', 'live channels and their subscriber counts')]:
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument('-c', '--config', help="the app's .ini file (its socketio.backend "
+                             'and socketio.channel)')
+        command.add_argument('--backend', help='backend URL shared with the servers')
+        command.add_argument('--channel-name', dest='bus_channel',
+                             help='socketio.channel of the servers (default: tgext.socketio)')
+        command.add_argument('--window', type=float, default=1.0,
+                             help='seconds to collect answers (default: 1)')
+        if name == 'presence':
+            command.add_argument('--namespace', default='/', help='namespace of the channel')
+            command.add_argument('channel')
+
+
+def run(args, parser):
+    from .membership import ask_cluster
+    ini = {}
+    if args.config:
+        try:
+            ini = app_settings(args.config)
+        except (OSError, ValueError) as exc:
+            parser.error(str(exc))
+    backend = args.backend or ini.get('socketio.backend')
+    if not backend:
+        parser.error('give --backend URL or -c FILE.ini with socketio.backend')
+    bus_channel = args.bus_channel or ini.get('socketio.channel', 'tgext.socketio')
+    try:
+        answer = ask_cluster(backend, args.command, getattr(args, 'namespace', None),
+                             getattr(args, 'channel', None), bus_channel=bus_channel,
+                             window=args.window)
+    except (PublishError, TimeoutError, ValueError) as exc:
+        print('%s failed: %s' % (args.command, exc), file=__import__('sys').stderr)
+        return 1
+    print(json.dumps(answer, sort_keys=True))
+    return 0
