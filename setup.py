@@ -145,7 +145,7 @@ setup(
         # overrides internals of these, so no release beyond it is admitted untested.
         'python-socketio>=5.12,<5.19',
         'python-engineio>=4.11,<4.16',
-        'gevent>=23.9.1,<27',
+        'gevent>=24.10.1,<27',  # gunicorn's gevent worker needs 24.10.1
         'gevent-websocket==0.10.1',
         'tgext.tw2>=0.1',
         'tw2.core>=2.3,<2.4',
