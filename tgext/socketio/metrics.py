@@ -39,8 +39,8 @@ def instrument(server):
 
     ``emit`` (events out), ``_handle_event`` (events in), ``_send_eio_packet`` and
     ``_send_packet`` (deliveries, the two ways python-socketio writes an event to a
-    client), ``_drop`` (slow clients, see server.py) and the manager's ``_publish``
-    (bus errors). ``tests/test_metrics.py`` fails if any of them stops being called.
+    client), ``_drop`` (slow clients, see server.py), the manager's ``_publish`` and the
+    history's ``record`` (bus errors). ``tests/test_metrics.py`` fails if any of them stops being called.
     """
     counters = server.tgext_counters = Counters()
 
@@ -78,6 +78,8 @@ def instrument(server):
     wrap(server, '_drop', count('slow_client_drops'))
     if hasattr(server.manager, '_publish'):
         wrap(server.manager, '_publish', on_error=count('bus_publish_errors'))
+    # A publication is recorded in the history store before it goes on the bus.
+    wrap(server.runtime.publishing_target(server), 'record', on_error=count('bus_publish_errors'))
     return counters
 
 

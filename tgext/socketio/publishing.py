@@ -49,7 +49,7 @@ def publish_to(target, channel, data, namespace, event=None):
                         % (channel, exc)) from None
     size, seconds = target.policy.limits(channel)
     with target.turn(channel):  # offsets reach this process's bus in their order
-        position = target.history.append(channel, data, size, seconds)
+        position = target.record(channel, data, size, seconds)
         target.emit(event or target.publication_event, (data, channel, position),
                     namespace=namespace, room=room(channel))
     return position
@@ -87,17 +87,16 @@ def top(channel, namespace='/', backend=None, bus_channel=None):
 
 
 class _Target:
-    """Where publications of a namespace go: a history store, a policy and a manager."""
+    """Where publications go: a history store, a policy, and ``send(event, data, namespace,
+    room)`` (a server's emit in an app, a write-only manager's elsewhere)."""
 
-    def __init__(self, history, policy, manager, publication_event):
+    def __init__(self, history, policy, send, publication_event):
         self.history = history
+        self.record = history.append  # (channel, data, size, seconds) -> position
         self.policy = policy
-        self.manager = manager
+        self.emit = send
         self.publication_event = publication_event
         self._turns = {}
-
-    def emit(self, event, data, namespace, room):
-        self.manager.emit(event, data, namespace=namespace, room=room)
 
     def turn(self, channel):
         """A lock per channel (kept while in use) so that positions stay in bus order."""
@@ -131,5 +130,8 @@ def _configured_backend(backend):
 
 @functools.lru_cache(maxsize=None)
 def _writer(url, bus_channel, event, policy):
-    return _Target(store_for(url, bus_channel), HistoryPolicy(policy),
-                   backends.client_manager(url, channel=bus_channel, write_only=True), event)
+    manager = backends.client_manager(url, channel=bus_channel, write_only=True)
+
+    def send(event, data, namespace, room):
+        manager.emit(event, data, namespace=namespace, room=room)
+    return _Target(store_for(url, bus_channel), HistoryPolicy(policy), send, event)

@@ -104,8 +104,10 @@ class SocketIORuntime:
         if target is None:
             from .history import HistoryPolicy
             from .publishing import _Target
+            def send(event, data, namespace, room):
+                server.emit(event, data, to=room, namespace=namespace)
             target = self._targets[server] = _Target(
-                self.history, HistoryPolicy(self.conf['socketio.history']), server.manager,
+                self.history, HistoryPolicy(self.conf['socketio.history']), send,
                 self.publication_event)
         return target
 

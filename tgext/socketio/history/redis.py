@@ -51,7 +51,7 @@ class RedisHistory:
                 uuid.uuid4().hex[:12], json.dumps(data, allow_nan=False), size,
                 max(int(seconds * 1000), 1), repr(now)])
         except Exception as exc:
-            raise PublishError('cannot record the publication in Redis: %s' % exc) from exc
+            raise PublishError('cannot publish to Redis (recording the publication): %s' % exc) from exc
         return position(epoch.decode(), offset)
 
     def top(self, channel):
