@@ -205,15 +205,16 @@ def touch_until_reloaded(process, path, timeout=20):
 
 
 def test_the_server_factory_patching_too_late_still_says_not_monkey_patched():
-    """The factory patches when PasteDeploy calls it; TurboGears imported before is caught."""
+    """The factory patches when PasteDeploy calls it; TurboGears imported before is caught
+    when it serves (loading the app itself needs no patching)."""
     script = ('import tg\n'
               'from tgext.socketio.serving import server_factory\n'
               'from gevent import monkey\n'
               'assert not monkey.is_module_patched("socket"), "importing serving patched"\n'
-              'server_factory({})\n'
+              'serve = server_factory({}, port="0")\n'
               'assert monkey.is_module_patched("socket"), "the factory did not patch"\n'
               'import runpy\n'
-              'runpy.run_path(%r)["make_app"]()\n'
+              'serve(runpy.run_path(%r)["make_app"]())\n'
               % os.path.join(ROOT, 'examples', 'pingpong', 'app.py'))
     result = subprocess.run([PYTHON, '-c', script], capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and 'NotMonkeyPatched' in result.stderr, result.stderr

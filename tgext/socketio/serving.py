@@ -204,7 +204,13 @@ class NoDelayWSGIServer(pywsgi.WSGIServer):
 
 
 def make_server(app, host='127.0.0.1', port=8080, access_log=False):
-    """A ready-to-start gevent server for ``app`` with WebSocket support."""
+    """A ready-to-start gevent server for ``app`` with WebSocket support.
+
+    Raises :class:`~tgext.socketio.patching.NotMonkeyPatched` with the fix
+    unless gevent patched the process before TurboGears was imported.
+    """
+    from .patching import require_monkey_patching
+    require_monkey_patching()
     if 'GEVENT_TRACK_GREENLET_TREE' not in os.environ:
         gevent.config.track_greenlet_tree = False  # ~1.5 KiB less per parked greenlet
     return NoDelayWSGIServer((host, int(port)), app, handler_class=SocketIOHandler,
@@ -225,7 +231,7 @@ def server_factory(global_conf, host='127.0.0.1', port='8080', access_log='false
     ``gearbox serve --reload``, the reloader's worker; its parent only watches
     files and never makes the server). PasteDeploy calls it before it loads
     the app, so before TurboGears is imported; if something imported
-    TurboGears earlier, ``make_wsgi_app`` still stops with ``NotMonkeyPatched``.
+    TurboGears earlier, serving stops with ``NotMonkeyPatched`` and the fix.
     """
     if not monkey.is_module_patched('socket'):
         monkey.patch_all()
