@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.browser import ConsoleErrors, chromium
-from tests.helpers import Process, free_port
+from tests.helpers import CuttableProxy, Process, free_port
 
 MEMBERS = "Array.from(document.querySelectorAll('#members .member')).map(e => e.textContent)"
 
@@ -67,3 +67,27 @@ def test_each_page_shows_who_is_in_the_room(chat):
         assert time.monotonic() - started < 5
         assert members(elsewhere) == [elsewhere.inner_text('#uid')]
         assert alice_errors == [] and bob_errors == [] and again_errors == []
+
+
+def test_a_reconnected_page_asks_again_who_is_here(chat):
+    """While bob is cut off, alice leaves and carol comes: bob sees it once back."""
+    proxy = CuttableProxy(chat.port)
+    try:
+        with chromium() as browser:
+            alice, _ = open_room(browser.new_context(), chat.url)
+            bob, bob_errors = open_room(browser.new_context(), proxy.url)
+            uids = {'alice': alice.inner_text('#uid'), 'bob': bob.inner_text('#uid')}
+            wait_for_members(bob, uids.values())
+            proxy.cut()
+            bob.wait_for_selector('#chat.axf-ractive-disconnected', state='attached')
+            alice.context.close()
+            carol, _ = open_room(browser.new_context(), chat.url)
+            uids['carol'] = carol.inner_text('#uid')
+            wait_for_members(carol, [uids['carol']])  # the server saw bob go too
+            assert members(bob) == sorted([uids['alice'], uids['bob']])  # missed both events
+            proxy.plug()
+            wait_for_members(bob, [uids['bob'], uids['carol']], timeout=15000)
+            bob.wait_for_selector('#chat:not(.axf-ractive-disconnected)', state='attached')
+            assert all('net::ERR_' in error for error in bob_errors), bob_errors  # while cut
+    finally:
+        proxy.close()
