@@ -8,6 +8,9 @@ channel the page subscribes to) and one operation on a keypath:
 * ``merge='path'``: merge an object into the object at ``path``;
 * ``remove='path', key='id'``: drop from the list at ``path`` the items whose
   ``key`` equals the pushed value's ``key`` (or the pushed value itself).
+
+:func:`on_presence` is the exception: it keeps a whole list equal to the
+members of a presence channel.
 """
 
 OPERATIONS = ('set', 'append', 'merge', 'remove')
@@ -40,6 +43,23 @@ def on_publication(subscribe, namespace=None, **operation):
         subscribe = (subscribe,)
     return dict(_operation(operation), event='publication', subscribe=list(subscribe),
                 namespace=namespace)
+
+
+def on_presence(subscribe, keypath, namespace=None):
+    """Keep the list at ``keypath`` equal to the members of a presence channel.
+
+    The widget subscribes with ``subscribe`` (``('room', '1')``), asks
+    ``('presence', channel)`` once acknowledged and sets the list, then adds
+    the member of each ``presence_join`` of that channel (unless its ``id`` is
+    there) and removes by ``id`` the member of each ``presence_leave``. After
+    every reconnection it asks again.
+    """
+    if isinstance(subscribe, str):
+        subscribe = (subscribe,)
+    if not isinstance(keypath, str) or not keypath:
+        raise TypeError('on_presence takes the keypath of the member list')
+    return {'op': 'presence', 'keypath': keypath, 'key': 'id', 'event': 'presence',
+            'subscribe': list(subscribe), 'namespace': namespace}
 
 
 def update(widget, value, **operation):

@@ -88,6 +88,18 @@ def test_widget_snippet_renders_the_talks_template():
     assert '<div class="sound">pong</div>' in html
 
 
+def test_presence_widget_snippet_declares_its_binding_and_renders():
+    [widget_code] = snippets('readme-presence-widget')
+    namespace = {}
+    exec(compile(widget_code, 'README.md', 'exec'), namespace)
+    widget = namespace['WhoIsHere']
+    assert widget.bindings == [{'event': 'presence', 'subscribe': ['room', '1'], 'op': 'presence',
+                                'keypath': 'members', 'key': 'id', 'namespace': None}]
+    from axf_ractive.render import render
+    assert render(widget.ractive_template, {'members': [{'id': '7', 'name': 'Ada'}]}) == (
+        '<ul><li class="member">Ada</li></ul>')
+
+
 def test_the_testing_snippet_passes_against_the_readme_app():
     """'Testing your app': the README's test, run in this process on the README's app."""
     import webtest

@@ -5,7 +5,7 @@ import re
 import pytest
 import requests
 
-from axf_ractive import on_event, on_publication, update
+from axf_ractive import on_event, on_presence, on_publication, update
 from axf_ractive.render import render, to_mustache
 from axf_ractive.serialise import script_json
 
@@ -47,6 +47,15 @@ def test_bindings_declare_one_operation():
         on_event('pong', remove='lines')
     with pytest.raises(TypeError):
         on_event('pong', push='lines')
+
+
+def test_a_presence_binding_names_the_subscription_and_the_list():
+    assert on_presence(('room', '1'), 'members', namespace='/chat') == {
+        'event': 'presence', 'subscribe': ['room', '1'], 'namespace': '/chat',
+        'op': 'presence', 'keypath': 'members', 'key': 'id'}
+    assert on_presence('lobby', 'who')['subscribe'] == ['lobby']
+    with pytest.raises(TypeError):
+        on_presence(('room', '1'), '')
 
 
 def script_sources(html):

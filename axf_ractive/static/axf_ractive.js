@@ -109,6 +109,7 @@
   // that arrive while it waits for the answer are kept, and applied after the ones the
   // answer brings, each once (see the wire contract in the README).
   function bind(ractive, binding, config) {
+    if (binding.event === 'presence') return bindPresence(ractive, binding, config);
     var socket = socketFor(binding.namespace, config);
     if (binding.event !== 'publication') {
       socket.on(binding.event, function (value) {
@@ -154,6 +155,58 @@
     };
     socket.on('connect', recover);  // again after every reconnection
     if (socket.connected) recover();
+  }
+
+  // A presence binding keeps the list at its keypath equal to the channel's members. It
+  // subscribes itself (a second subscription of the same connection is harmless), asks
+  // ('presence', channel) once acknowledged and sets the list; then it adds the member of
+  // each presence_join of the channel unless its id is there, and removes by id the member
+  // of each presence_leave. Events that arrive while it waits for the list are applied
+  // after it, in order (replaying one the list already reflects changes nothing). After
+  // every reconnection it subscribes and asks again: members came and went meanwhile.
+  function bindPresence(ractive, binding, config) {
+    var socket = socketFor(binding.namespace, config);
+    var channel = null, waiting = null;
+    function change(event, member) {
+      var list = ractive.get(binding.keypath) || [];
+      var others = list.filter(function (item) { return !(item && item.id === member.id); });
+      if (event === 'presence_leave' && others.length < list.length) {
+        ractive.set(binding.keypath, others);
+      } else if (event === 'presence_join' && others.length === list.length) {
+        ractive.set(binding.keypath, list.concat([member]));
+      }
+    }
+    ['presence_join', 'presence_leave'].forEach(function (event) {
+      socket.on(event, function (member, from) {
+        if (from !== channel || !member) return;
+        if (waiting) waiting.push([event, member]);
+        else change(event, member);
+      });
+    });
+    function ask() {
+      socket.emit('presence', channel, function (members) {
+        var arrived = waiting;
+        waiting = null;
+        if (!Array.isArray(members)) {
+          return rejected(ractive, config, ['presence', channel], members);
+        }
+        ractive.set(binding.keypath, members);
+        arrived.forEach(function (pair) { change(pair[0], pair[1]); });
+        mark(config.id, 'axf-ractive-disconnected', false);
+        ractive.fire('presence', channel, members);
+      });
+    }
+    var subscribe = function () {
+      socket.emit.apply(socket, ['subscribe'].concat(binding.subscribe, [function (answer) {
+        if (typeof answer !== 'string') return rejected(ractive, config, binding.subscribe, answer);
+        channel = answer;
+        waiting = [];
+        if (ractive.subscriptions.indexOf(channel) < 0) ractive.subscriptions.push(channel);
+        ask();
+      }]));
+    };
+    socket.on('connect', subscribe);  // again after every reconnection
+    if (socket.connected) subscribe();
   }
 
   function start(config) {

@@ -1,4 +1,6 @@
-"""The chat example: rooms, a user id per client, messages fanned out to a room.
+"""The chat example: rooms, a user id per browser, messages fanned out to a room.
+
+The rooms are presence channels: the page shows who is in the room.
 
 Run: python examples/chat/app.py --port 8080 [--backend redis://127.0.0.1:6379/0]
  or: gearbox serve -c examples/chat/development.ini
@@ -9,20 +11,32 @@ if __name__ == '__main__':
 
 import importlib.util  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import sys  # noqa: E402
 import uuid  # noqa: E402
 
 import tw2.core as twc  # noqa: E402
-from tg import TGController, expose  # noqa: E402
+from tg import TGController, expose, request, response  # noqa: E402
 from tg.support.converters import asint  # noqa: E402
 
-from axf_ractive import RactiveWidget, on_event, on_publication  # noqa: E402
+from axf_ractive import RactiveWidget, on_event, on_presence, on_publication  # noqa: E402
 
 from tgext.socketio import PubSubNamespace, SocketIOController, SocketIOError  # noqa: E402
 from tgext.socketio import publish as publish_to_channel  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOMS = ('1', '2', '3')
+UID_COOKIE = 'chat_uid'
+
+
+def browser_uid(cookies):
+    """The user id the page's cookie names (8 hex digits), or None.
+
+    Anonymous, not authentication: it only makes the tabs of one browser one
+    member of a room; anyone can pick any id.
+    """
+    uid = cookies.get(UID_COOKIE) or ''
+    return uid if re.fullmatch('[0-9a-f]{8}', uid) else None
 
 
 def shared():
@@ -43,8 +57,14 @@ def shared():
 
 
 class Chat(PubSubNamespace):
+    presence_channels = ['room-*']  # subscribers see who is in the room
+
     def on_connect(self):
-        self.session['uid'] = uuid.uuid4().hex[:8]
+        # the browser's id (its cookie, set by the page); a client without one gets its own
+        self.session['uid'] = browser_uid(self.request.cookies) or uuid.uuid4().hex[:8]
+
+    def presence_info(self):
+        return {'id': self.session['uid'], 'name': self.session['uid']}
 
     def subscribe_room(self, room_id):
         if str(room_id) not in ROOMS:
@@ -65,16 +85,18 @@ class SocketIO(SocketIOController):
 
 
 class ChatWidget(RactiveWidget):
-    """One room of the chat: the user id, a form, and the room's messages."""
+    """One room of the chat: the user id, who is here, a form, and the room's messages."""
 
     namespace = '/chat'
-    ractive_params = ['uid', 'lines', 'text']
+    ractive_params = ['uid', 'members', 'lines', 'text']
     room = twc.Param('the room to subscribe to', default='1')
     uid = twc.Param(default='…')
+    members = twc.Param(default=[])
     lines = twc.Param(default=[])
     text = twc.Param(default='')
     ractive_template = """
 <p>You are <span id="uid">{{uid}}</span></p>
+<p>Here: <span id="members">{{#members}}<span class="member">{{name}}</span> {{/members}}</span></p>
 <form id="send" on-submit="@this.send('user_message', text), @this.set('text', ''), false">
   <input id="text" autocomplete="off" value="{{text}}"/> <button type="submit">Send</button>
 </form>
@@ -83,7 +105,8 @@ class ChatWidget(RactiveWidget):
 
     def prepare(self):
         self.bindings = [on_event('userid', set='uid'),
-                         on_publication(('room', self.room), append='lines')]
+                         on_publication(('room', self.room), append='lines'),
+                         on_presence(('room', self.room), 'members')]
         super().prepare()
 
 
@@ -93,6 +116,9 @@ class RootController(TGController):
     @expose('chat.html')
     def index(self, room='1'):
         room = room if room in ROOMS else '1'
+        if not browser_uid(request.cookies):  # one id per browser: its tabs are one member
+            response.set_cookie(UID_COOKIE, uuid.uuid4().hex[:8], path='/', httponly=True,
+                                samesite='Lax')
         return dict(room=room, rooms=ROOMS, chat=ChatWidget.req(id='chat', room=room))
 
     @expose('json')
