@@ -63,8 +63,8 @@ def scenarios(quick):
         # 50 clients' round trips while one more floods no-reply events as fast as it can.
         ('round trips, one client flooding', 'flood', {'clients': 50, 'seconds': scale(10, 2)},
          1, 'p99_ms'),
-        # Issue #9: positions and the default history (*:100:300) against the same app keeping
-        # no history; 150 messages so that the 100-entry history is trimmed during the run.
+        # Issue #9: the default history (*:100:300) against the same app keeping no history
+        # (positions in both); 150 messages, so that the 100-entry history is trimmed.
         ('fan-out 1,000, history on / off', 'fanout',
          {'subscribers': scale(1000, 300), 'messages': scale(150, 5)}, 1, 'deliveries_per_s',
          HISTORY),
