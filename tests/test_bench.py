@@ -2,9 +2,14 @@
 import json
 import os
 
+import pytest
+
 from bench import report, run
 
 
+# Ten scenarios, up to three servers each, started one after the other: about two minutes on
+# the shared 2-core machine (138 s while a test run loaded it; pytest.ini allows 120 s).
+@pytest.mark.timeout(300)
 def test_quick_bench_writes_results_table_and_chart(tmp_path):
     assert run.main(['--quick', '--repeats', '1', '--out', str(tmp_path)]) == 0
     rows = [json.loads(line) for line in open(tmp_path / 'results.jsonl')]
