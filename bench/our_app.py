@@ -1,13 +1,19 @@
 """tgext.socketio under benchmark: the examples' chat and pingpong namespaces in one app,
 plus a page of 10 RactiveWidgets and the same markup as a plain Genshi page.
 
-python bench/our_app.py --port N [--backend URL]
+python bench/our_app.py --port N [--backend URL] [--history RULES]
+
+``--history``: ``socketio.history`` (default ``*:100:300``); ``*:0:0`` keeps no history but still
+gives positions (the baseline of the history rows of ``make bench``).
 """
 from gevent import monkey
 
 monkey.patch_all()
 
+import argparse  # noqa: E402
+import functools  # noqa: E402
 import os  # noqa: E402
+import sys  # noqa: E402
 
 import tw2.core as twc  # noqa: E402
 from tg import TGController, expose  # noqa: E402
@@ -55,4 +61,8 @@ def make_app(global_conf=None, **app_conf):
 
 
 if __name__ == '__main__':
-    run(make_app)
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument('--history')
+    args, sys.argv[1:] = parser.parse_known_args()  # the rest is examples' --host/--port/...
+    run(functools.partial(make_app, **({'socketio.history': args.history}
+                                       if args.history is not None else {})))

@@ -22,21 +22,29 @@ def _scenarios(rows):
     return names
 
 
+def baseline_of(rows, name):
+    """The baseline system of scenario ``name``: python-socketio unless its rows name another
+    (the history rows: tgext.socketio keeping no history)."""
+    return next((row.get('baseline') or BASELINE for row in rows if row['scenario'] == name),
+                BASELINE)
+
+
 def summary(rows):
     """Per scenario: the metric, its medians and their ratios to the baseline (ours, and the
     node reference's where it ran), and latency/CPU medians of ours and the baseline."""
     result = []
     for name in _scenarios(rows):
+        baseline_system = baseline_of(rows, name)
         of = {system: [row for row in rows if row['scenario'] == name and row['system'] == system]
-              for system in (OURS, BASELINE, REFERENCE)}
+              for system in (OURS, baseline_system, REFERENCE)}
         metric = of[OURS][0]['metric']
         ours, baseline, reference = (_median(of[system], metric)
-                                     for system in (OURS, BASELINE, REFERENCE))
+                                     for system in (OURS, baseline_system, REFERENCE))
         entry = {'scenario': name, 'metric': metric, 'ours': ours, 'baseline': baseline,
-                 'ratio': _ratio(ours, baseline), 'reference': reference,
-                 'reference_ratio': _ratio(reference, baseline)}
+                 'baseline_system': baseline_system, 'ratio': _ratio(ours, baseline),
+                 'reference': reference, 'reference_ratio': _ratio(reference, baseline)}
         for key in ('p50_ms', 'p99_ms', 'server_cpu_s', 'loadgen_cpu_s', 'connects_per_s'):
-            entry[key] = (_median(of[OURS], key), _median(of[BASELINE], key))
+            entry[key] = (_median(of[OURS], key), _median(of[baseline_system], key))
         entry['lost'] = sum(row.get('lost', 0) for row in of[OURS])
         entry['duplicates'] = sum(row.get('duplicates', 0) for row in of[OURS])
         result.append(entry)
@@ -65,7 +73,10 @@ def markdown(rows, machine, repeats):
         'TCP_NODELAY, as python-socketio documents it; measured in the same run). '
         'Pairs are tgext.socketio / baseline. The node socket.io 4.8 server with the same '
         'handlers is the reference (its ratio is to the same baseline); it runs the '
-        'single-process socket scenarios. Regenerate with `make bench`.' % repeats, '',
+        'single-process socket scenarios. Rows naming another baseline compare against it '
+        '(history on / off: the same tgext.socketio app with `socketio.history = *:0:0`, which '
+        'keeps no history but still gives positions; their ratio is the cost of the history). '
+        'Regenerate with `make bench`.' % repeats, '',
         'Machine: %(machine)s, %(cpus)s CPUs, Python %(python)s, node %(node)s, '
         'kernel %(kernel)s, %(date)s.' % machine, '',
         '| scenario | metric | tgext.socketio | baseline | ratio | node socket.io | node ratio '
@@ -74,8 +85,11 @@ def markdown(rows, machine, repeats):
     ]
     for entry in summary(rows):
         digits = 1 if entry['metric'] in LOWER_IS_BETTER else 0
+        unit = UNITS[entry['metric']]
+        if entry['baseline_system'] != BASELINE:
+            unit += ' (baseline: %s)' % entry['baseline_system']
         lines.append('| %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s | %s | %s |' % (
-            entry['scenario'], UNITS[entry['metric']], _number(entry['ours'], digits),
+            entry['scenario'], unit, _number(entry['ours'], digits),
             _number(entry['baseline'], digits), _number(entry['ratio'], 2),
             _number(entry['reference'], digits), _number(entry['reference_ratio'], 2),
             _pair(entry['p50_ms']), _pair(entry['p99_ms']),
@@ -103,11 +117,12 @@ def chart(rows, path):
                    zorder=3, label=REFERENCE)
     ratios.axvline(1.0, color='black', linewidth=1)
     ratios.invert_yaxis()
-    ratios.set_xlabel('ratio to python-socketio (memory: lower is better)')
+    ratios.set_xlabel('ratio to the baseline: python-socketio, or the row\'s own '
+                      '(memory: lower is better)')
     ratios.set_title('Median ratio to the baseline')
     ratios.legend(fontsize=8)
     for name in [entry['scenario'] for entry in entries if entry['p50_ms'][0] is not None]:
-        for system, style in ((OURS, '-'), (BASELINE, '--'), (REFERENCE, ':')):
+        for system, style in ((OURS, '-'), (baseline_of(rows, name), '--'), (REFERENCE, ':')):
             histograms = [row['histogram'] for row in rows
                           if row['scenario'] == name and row['system'] == system]
             if histograms:

@@ -5,7 +5,9 @@ python -m bench.run [--repeats 3] [--quick] [--out docs/benchmarks] [--only SCEN
 
 Writes results.jsonl (one JSON line per measurement), README.md (medians and ratios to the
 baseline measured in the same run) and benchmarks.png into --out, and prints the table. The
-node reference runs the single-process socket scenarios only (no Redis bus, no pages).
+node reference runs the single-process socket scenarios only (no Redis bus, no pages). The
+history rows compare tgext.socketio with its default history against the same app keeping none
+(``socketio.history = *:0:0``, its baseline): their ratio is what keeping history costs.
 Only ratios from one interleaved run mean anything: absolute figures move with the machine.
 """
 import argparse
@@ -29,10 +31,18 @@ SYSTEMS = {
     'node socket.io': ['node', os.path.join(ROOT, 'bench', 'node_server.js')],
 }
 PAGE_PATHS = {'tgext.socketio': '/widgets', 'python-socketio': '/plain'}
+HISTORY_OFF = 'tgext.socketio, history off'
+# Variants of a system: (system, extra arguments). *:0:0 keeps nothing but still gives positions.
+VARIANTS = {HISTORY_OFF: ('tgext.socketio', ['--history', '*:0:0'])}
+COMPARED = tuple(SYSTEMS)  # (ours, baseline, reference): the first is ours, the second the baseline
+HISTORY = (report.OURS, HISTORY_OFF)  # ours with the default history / the same without
 
 
 def scenarios(quick):
-    """(name, loadgen scenario, options, servers, main metric)."""
+    """(name, loadgen scenario, options, servers, main metric[, systems compared]).
+
+    Systems compared: ours first, the baseline of the row second, interleaved in that order.
+    """
     scale = (lambda full, small: small) if quick else (lambda full, small: full)
     return [
         # ~50,000 to 150,000 deliveries each: a shorter delivery phase is mostly noise here.
@@ -53,6 +63,14 @@ def scenarios(quick):
         # 50 clients' round trips while one more floods no-reply events as fast as it can.
         ('round trips, one client flooding', 'flood', {'clients': 50, 'seconds': scale(10, 2)},
          1, 'p99_ms'),
+        # Issue #9: the default history (*:100:300) against the same app keeping no history
+        # (positions in both); 150 messages, so that the 100-entry history is trimmed.
+        ('fan-out 1,000, history on / off', 'fanout',
+         {'subscribers': scale(1000, 300), 'messages': scale(150, 5)}, 1, 'deliveries_per_s',
+         HISTORY),
+        ('cross-process (Redis), history on / off', 'fanout',
+         {'subscribers': scale(1000, 200), 'messages': scale(150, 5)}, 2, 'deliveries_per_s',
+         HISTORY),
     ]
 
 
@@ -111,9 +129,15 @@ def measure_flood(url, options):
     return {**result, **result_of_flood}
 
 
-def measure(system, scenario, options, server_count, backend):
+def command_of(system, scenario):
+    """The server's command line (without ``--port`` and ``--backend``)."""
+    system, extra = VARIANTS.get(system, (system, []))
     # Pages: the baseline is the same markup without widgets, in the same TurboGears app.
-    command = SYSTEMS['tgext.socketio' if scenario == 'page' else system]
+    return SYSTEMS[report.OURS if scenario == 'page' else system] + extra
+
+
+def measure(system, scenario, options, server_count, backend):
+    command = command_of(system, scenario)
     processes = [Process(command + ['--port', str(port), '--backend', backend], port=port)
                  for port in [free_port() for _ in range(server_count)]]
     try:
@@ -166,17 +190,18 @@ def main(argv=None):
     redis = servers.Redis()
     rows = []
     try:
-        for name, scenario, options, server_count, metric in scenarios(args.quick):
+        for name, scenario, options, server_count, metric, *compared in scenarios(args.quick):
             if args.only and name not in args.only:
                 continue
+            systems = compared[0] if compared else COMPARED
             backend = redis.url if server_count > 1 else 'memory://'
             for repeat in range(args.repeats):
-                for system in SYSTEMS:  # interleaved: ours, baseline, reference, ours, ...
+                for system in systems:  # interleaved: ours, baseline, reference, ours, ...
                     if not takes_part(system, scenario, server_count):
                         continue
                     result = measure(system, scenario, options, server_count, backend)
-                    row = {'scenario': name, 'system': system, 'repeat': repeat,
-                           'metric': metric, **result}
+                    row = {'scenario': name, 'system': system, 'baseline': systems[1],
+                           'repeat': repeat, 'metric': metric, **result}
                     rows.append(row)
                     print(json.dumps({key: row[key] for key in ('scenario', 'system', 'repeat')}
                                      | {metric: round(result[metric], 2)}), flush=True)

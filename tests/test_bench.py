@@ -2,15 +2,22 @@
 import json
 import os
 
-from bench import run
+import pytest
+
+from bench import report, run
 
 
+# Ten scenarios, up to three servers each, started one after the other: about two minutes on
+# the shared 2-core machine (138 s while a test run loaded it; pytest.ini allows 120 s).
+@pytest.mark.timeout(300)
 def test_quick_bench_writes_results_table_and_chart(tmp_path):
     assert run.main(['--quick', '--repeats', '1', '--out', str(tmp_path)]) == 0
     rows = [json.loads(line) for line in open(tmp_path / 'results.jsonl')]
     scenarios = {row['scenario'] for row in rows}
-    assert len(scenarios) == 8 and {row['system'] for row in rows} == {
-        'tgext.socketio', 'python-socketio', 'node socket.io'}
+    assert len(scenarios) == 10 and {row['system'] for row in rows} == {
+        'tgext.socketio', 'python-socketio', 'node socket.io', run.HISTORY_OFF}
+    assert {row['scenario'] for row in rows if row['system'] == run.HISTORY_OFF} == {
+        'fan-out 1,000, history on / off', 'cross-process (Redis), history on / off'}
     assert {row['scenario'] for row in rows if row['system'] == 'node socket.io'} == {
         'fan-out 200', 'fan-out 1,000', 'fan-out 5,000', 'round trips, 50 clients',
         'idle connections'}
@@ -19,3 +26,21 @@ def test_quick_bench_writes_results_table_and_chart(tmp_path):
     table = open(tmp_path / 'README.md').read()
     assert all('| %s |' % name in table for name in scenarios)
     assert os.path.getsize(tmp_path / 'benchmarks.png') > 10000
+
+
+def test_a_row_naming_its_own_baseline_is_compared_with_it():
+    """The history rows: ours with history against ours without, not against python-socketio."""
+    rows = [{'scenario': 'h', 'system': system, 'baseline': run.HISTORY_OFF, 'repeat': 0,
+             'metric': 'deliveries_per_s', 'deliveries_per_s': value}
+            for system, value in (('tgext.socketio', 90.0), (run.HISTORY_OFF, 100.0),
+                                  ('python-socketio', 1000.0))]
+    rows.append({'scenario': 'f', 'system': 'python-socketio', 'repeat': 0,  # no 'baseline'
+                 'metric': 'deliveries_per_s', 'deliveries_per_s': 50.0})
+    rows.append(dict(rows[-1], system='tgext.socketio', deliveries_per_s=100.0))
+    entries = {entry['scenario']: entry for entry in report.summary(rows)}
+    assert entries['h']['ratio'] == 0.9 and entries['h']['baseline_system'] == run.HISTORY_OFF
+    assert entries['f']['ratio'] == 2.0 and entries['f']['baseline_system'] == 'python-socketio'
+    assert run.command_of(run.HISTORY_OFF, 'fanout')[-2:] == ['--history', '*:0:0']
+    assert '(baseline: %s)' % run.HISTORY_OFF in report.markdown(
+        rows, {'machine': 'm', 'cpus': 2, 'python': '3', 'node': 'n', 'kernel': 'k',
+               'date': 'd'}, 1)
