@@ -33,12 +33,10 @@ def test_a_listener_whose_connection_is_killed_misses_nothing():
         writer = RedisManager(redis_server.url, write_only=True)
         received = _listening(redis_server.url)
         kills = 0
+        _wait_for_a_reader(admin)  # a listener starts from the entries added after it
         for number in range(300):
             if number % 30 == 15:  # kill the listener's connection, once it has one again
-                deadline = time.monotonic() + 15
-                while not [c for c in admin.client_list() if c['cmd'] == 'xread']:
-                    assert time.monotonic() < deadline, 'the listener never read again'
-                    time.sleep(0.02)
+                _wait_for_a_reader(admin)
                 for reader in [c['id'] for c in admin.client_list() if c['cmd'] == 'xread']:
                     admin.client_kill_filter(_id=reader)
                     kills += 1
@@ -49,6 +47,13 @@ def test_a_listener_whose_connection_is_killed_misses_nothing():
         assert received == list(range(300))
     finally:
         servers.close(redis_server)
+
+
+def _wait_for_a_reader(admin):
+    deadline = time.monotonic() + 15
+    while not [c for c in admin.client_list() if c['cmd'] == 'xread']:
+        assert time.monotonic() < deadline, 'the listener never read'
+        time.sleep(0.02)
 
 
 def test_the_stream_is_trimmed_to_about_maxlen():

@@ -314,8 +314,9 @@ def tracker_of(server):
 
 
 def _tracker(namespace):
-    from .endpoint import servers_with
-    servers = servers_with(namespace)
+    from .runtime import current
+    runtime = current()
+    servers = runtime.servers_with(namespace) if runtime is not None else []
     if not servers:
         raise LookupError('no server of namespace %r in this process: ask the cluster '
                           'with backend=URL (or python -m tgext.socketio presence)' % namespace)
