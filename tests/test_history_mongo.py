@@ -117,3 +117,37 @@ def test_a_mongodb_that_is_down_raises_publish_error():
         store.append('a', 1, 10, 60)
     with pytest.raises(TypeError):
         store.append('a', object(), 10, 60)
+
+
+def test_concurrent_publishers_get_distinct_ordered_offsets(store, mongo):
+    """Even creating the channel's counter together (SecantusDB answered None to one
+    of two concurrent upserts: see MongoHistory._next)."""
+    import threading
+    other = MongoHistory(mongo.url, store.entries.name[:-len('.history')])
+    got = []
+
+    def publish(history, base):
+        for n in range(20):
+            got.append(history.append('a', base + n, 100, 60)['offset'])
+
+    threads = [threading.Thread(target=publish, args=(history, base))
+               for history, base in ((store, 0), (other, 100))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(got) == list(range(1, 41))
+    publications, recovered = store.since('a', after={'epoch': None, 'offset': 0}, size=100,
+                                          seconds=60)
+    assert recovered is True
+    assert [p['offset'] for _, p in publications] == list(range(1, 41))
+    assert sorted(data for data, _ in publications) == list(range(20)) + list(range(100, 120))
+
+
+def test_a_hole_of_an_insert_in_flight_is_waited_for(store):
+    import threading
+    positions = [store.append('a', n, 10, 60) for n in range(4)]
+    late = store.entries.find_one_and_delete({'c': 'a', 'o': 3}, {'_id': 0})
+    threading.Timer(0.03, store.entries.insert_one, [late]).start()
+    assert store.since('a', after=positions[1], size=10, seconds=60) == (
+        [(2, positions[2]), (3, positions[3])], True)

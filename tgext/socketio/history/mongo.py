@@ -4,9 +4,10 @@ In the URL's database (``tgext_socketio`` by default), next to the bus's
 capped collection ``<bus channel>``:
 
 - ``<bus channel>.history.meta``: ``{_id: channel, e: epoch, o: last offset}``;
-  a publication takes its offset with one ``find_one_and_update`` (``$inc``,
-  and ``$setOnInsert`` of a new random epoch, upserted), atomic across
-  processes. A channel whose counter document vanished (a dropped database, a
+  a publication takes its offset with one ``find_one_and_update`` (``$inc``),
+  atomic across processes, after creating the document if missing (an upsert
+  that ``$setOnInsert``s a new random epoch; see :meth:`MongoHistory._next`
+  for why not one upserting ``$inc``). A channel whose counter document vanished (a dropped database, a
   server restarted without its data) starts over with a new epoch.
 - ``<bus channel>.history``: ``{c: channel, o: offset, e: epoch, t: time, d: data}``
   indexed on ``(c, o)``; ``d`` is the JSON text, as the Redis store keeps it
@@ -52,16 +53,28 @@ class MongoHistory:
             self._indexed = True
 
     def _next(self, channel):
-        """The channel's counter document after taking one offset."""
-        update = {'$inc': {'o': 1}, '$setOnInsert': {'e': uuid.uuid4().hex[:12]}}
-        for attempt in range(2):
+        """The channel's counter document after taking one offset.
+
+        Not one upserting ``find_one_and_update``: SecantusDB answers None (no
+        document, no error) to one of two concurrent upserts of a new channel, its
+        ``$inc`` applied, so that offset would be lost to its publisher. So the
+        offset is taken from an existing document, which, when missing, is first
+        created by an upsert that only ``$setOnInsert``s a new epoch (harmless
+        when concurrent: one creates it, the others change nothing).
+        """
+        for _ in range(3):
+            meta = self.meta.find_one_and_update(
+                {'_id': channel}, {'$inc': {'o': 1}},
+                return_document=self._pymongo.ReturnDocument.AFTER)
+            if meta is not None:
+                return meta
             try:
-                return self.meta.find_one_and_update(
-                    {'_id': channel}, update, upsert=True,
-                    return_document=self._pymongo.ReturnDocument.AFTER)
+                self.meta.update_one({'_id': channel}, {'$setOnInsert': {
+                    'e': uuid.uuid4().hex[:12], 'o': 0}}, upsert=True)
             except self._pymongo.errors.DuplicateKeyError:
-                if attempt:  # two upserts raced: the other inserted, so update it
-                    raise
+                pass  # another publisher created it first (MongoDB)
+        raise self._pymongo.errors.OperationFailure(
+            'the counter of channel %r vanished three times' % channel)
 
     def append(self, channel, data, size, seconds):
         """Record ``data`` on ``channel``; its position."""
