@@ -151,3 +151,12 @@ def test_a_hole_of_an_insert_in_flight_is_waited_for(store):
     threading.Timer(0.03, store.entries.insert_one, [late]).start()
     assert store.since('a', after=positions[1], size=10, seconds=60) == (
         [(2, positions[2]), (3, positions[3])], True)
+
+
+def test_since_a_time_between_publications(store):
+    positions = [store.append('a', n, 10, 60) for n in range(4)]
+    second = store.entries.find_one({'c': 'a', 'o': 2})['t']
+    assert store.since('a', after_time=second, size=10, seconds=60) == (
+        [(2, positions[2]), (3, positions[3])], True)
+    assert store.since('a', after_time=second, size=10, seconds=60, limit=1)[0] == [
+        (2, positions[2])]

@@ -7,8 +7,9 @@ capped collection ``<bus channel>``:
   a publication takes its offset with one ``find_one_and_update`` (``$inc``),
   atomic across processes, after creating the document if missing (an upsert
   that ``$setOnInsert``s a new random epoch; see :meth:`MongoHistory._next`
-  for why not one upserting ``$inc``). A channel whose counter document vanished (a dropped database, a
-  server restarted without its data) starts over with a new epoch.
+  for why not one upserting ``$inc``). A channel whose counter document
+  vanished (a dropped database, a server restarted without its data) starts
+  over with a new epoch.
 - ``<bus channel>.history``: ``{c: channel, o: offset, e: epoch, t: time, d: data}``
   indexed on ``(c, o)``; ``d`` is the JSON text, as the Redis store keeps it
   (what clients receive, whatever BSON could not hold). Each append deletes
@@ -133,7 +134,7 @@ class MongoHistory:
             hole = bool(kept) and not recovered and first_needed > top - size
         else:
             oldest = self._find(kept_query, 1)
-            kept = self._find(dict(kept_query, t={'$gt': max(after_time, kept_query['t']['$gte'])}),
+            kept = self._find(dict(kept_query, t=dict(kept_query['t'], **{'$gt': after_time})),
                               limit)
             if oldest:  # all kept since after_time, or nothing was ever dropped
                 recovered = oldest[0][1] <= after_time or oldest[0][0] == 1
