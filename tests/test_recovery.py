@@ -11,13 +11,15 @@ import requests
 from tests import servers
 from tests.helpers import CuttableProxy, client, start_app
 
-STORES = {'memory': None, 'redis': servers.Redis}
+STORES = {'memory': None, 'redis': servers.Redis, 'mongodb': servers.Mongo}
 
 
 @pytest.fixture(scope='module', params=sorted(STORES))
 def pair(request):
     backend = STORES[request.param]() if STORES[request.param] else None
     url = backend.url if backend else 'memory://'
+    if getattr(backend, 'external', None):  # a MongoDB at MONGO_URL: earlier runs' history
+        lose_data(backend)
     a = start_app(['-m', 'tests.apps.features'], backend=url)
     b = a if backend is None else start_app(['-m', 'tests.apps.features'], backend=url)
     yield a, b, backend
@@ -26,6 +28,17 @@ def pair(request):
         b.stop()
     if backend is not None:
         servers.close(backend)
+
+
+def lose_data(backend):
+    """What a restart without persistence does: Redis FLUSHALL, or drop the MongoDB database."""
+    if backend.url.startswith('mongodb'):
+        import pymongo
+        with pymongo.MongoClient(backend.url) as mongo:
+            mongo.drop_database(mongo.get_default_database(default='tgext_socketio').name)
+    else:
+        import redis
+        redis.Redis.from_url(backend.url).flushall()
 
 
 def publish(process, channel, first, count):
@@ -102,14 +115,14 @@ def test_history_is_read_by_subscribers_only(pair):
 
 
 def test_a_store_that_lost_its_data_starts_a_new_epoch(pair):
-    """Redis flushed (a restart without persistence), or a new process for memory://."""
+    """Redis flushed or the MongoDB database dropped (a restart without persistence), or a
+    new process for memory://."""
     a, b, backend = pair
     sio, _, answer = recover(a, {'time': time.time()}, '44')
     sio.disconnect()
     publish(a, 'room-44', 0, 2)
     if backend is not None:
-        import redis
-        redis.Redis.from_url(backend.url).flushall()
+        lose_data(backend)
         other = b
     else:
         other = start_app(['-m', 'tests.apps.features'])

@@ -9,9 +9,10 @@ client that comes back with its last position can be given what it missed,
 or be told that it cannot (``recovered: False``).
 
 A store is chosen by the backend URL's scheme (:func:`store_for`): the memory
-backend keeps history in the process, Redis in a stream per channel; MongoDB and
-RabbitMQ keep none yet (positions are still given, from the process that
-publishes, and recovery answers ``recovered: False``).
+backend keeps history in the process, Redis in a stream per channel, MongoDB in
+a collection per app with offsets from a counter document per channel; RabbitMQ
+keeps none yet (positions are still given, from the process that publishes,
+and recovery answers ``recovered: False``).
 """
 import fnmatch
 import importlib
@@ -21,6 +22,7 @@ _STORES = {
     'memory': 'tgext.socketio.history.memory:MemoryHistory',
     'redis': 'tgext.socketio.history.redis:RedisHistory',
     'rediss': 'tgext.socketio.history.redis:RedisHistory',
+    'mongodb': 'tgext.socketio.history.mongo:MongoHistory',
 }
 _NONE = 'tgext.socketio.history.memory:ProcessPositions'
 
