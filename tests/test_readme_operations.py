@@ -17,7 +17,9 @@ def test_presence_snippet(readme_app):  # noqa: F811
         assert channel == 'room-1' and member['name'] == 'ann'
         members = first.call('presence', 'room-1', namespace='/room')
         assert sorted(m['name'] for m in members) == ['ann', 'guest']
-        who = requests.get(readme_app.url + '/who/', params={'room': '1'}, timeout=10).json()
+        response = requests.get(readme_app.url + '/who/', params={'room': '1'}, timeout=10)
+        assert response.ok, readme_app.output()[-3000:]
+        who = response.json()
         assert (who['clients'], who['users'], len(who['members'])) == (2, 2, 2)
     finally:
         for sio, _ in tabs:
