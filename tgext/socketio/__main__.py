@@ -6,7 +6,7 @@ import sys
 
 from . import ask
 from .backends import PublishError
-from .inifile import app_settings
+from .inifile import backend_from_args
 from .publishing import publish
 
 
@@ -28,15 +28,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command in ask.COMMANDS:
         return ask.run(args, parser)
-    ini = {}
-    if args.config:
-        try:
-            ini = app_settings(args.config)
-        except (OSError, ValueError) as exc:
-            parser.error(str(exc))
-    backend = args.backend or ini.get('socketio.backend')
-    if not backend:
-        parser.error('give --backend URL or -c FILE.ini with socketio.backend')
+    backend, ini = backend_from_args(args, parser)
     try:
         data = json.loads(args.data, parse_constant=_refuse_constant)
     except ValueError as exc:

@@ -9,7 +9,7 @@ collect the answers for ``--window`` seconds (see :func:`.membership.ask_cluster
 import json
 
 from .backends import PublishError
-from .inifile import app_settings
+from .inifile import backend_from_args
 
 COMMANDS = ('presence', 'channels')
 
@@ -32,15 +32,7 @@ def add_commands(commands):
 
 def run(args, parser):
     from .membership import ask_cluster
-    ini = {}
-    if args.config:
-        try:
-            ini = app_settings(args.config)
-        except (OSError, ValueError) as exc:
-            parser.error(str(exc))
-    backend = args.backend or ini.get('socketio.backend')
-    if not backend:
-        parser.error('give --backend URL or -c FILE.ini with socketio.backend')
+    backend, ini = backend_from_args(args, parser)
     bus_channel = args.bus_channel or ini.get('socketio.channel', 'tgext.socketio')
     try:
         answer = ask_cluster(backend, args.command, getattr(args, 'namespace', None),

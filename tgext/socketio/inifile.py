@@ -14,3 +14,18 @@ def app_settings(path, section='app:main'):
     if not parser.has_section(section):
         raise ValueError('%s has no [%s] section' % (path, section))
     return dict(parser.items(section))
+
+
+def backend_from_args(args, parser):
+    """``(backend URL, [app:main] settings)`` of a command's ``--backend`` / ``-c FILE.ini``;
+    ``parser.error`` when there is neither."""
+    ini = {}
+    if args.config:
+        try:
+            ini = app_settings(args.config)
+        except (OSError, ValueError) as exc:
+            parser.error(str(exc))
+    backend = args.backend or ini.get('socketio.backend')
+    if not backend:
+        parser.error('give --backend URL or -c FILE.ini with socketio.backend')
+    return backend, ini

@@ -251,11 +251,17 @@ def script_app_factory(global_conf, script, factory='make_app', **app_conf):
     so ``gearbox serve --reload`` watches it.
     """
     path = os.path.abspath(os.path.join(global_conf.get('here', ''), script))
+    return getattr(load_script(path), factory)(global_conf, **app_conf)
+
+
+def load_script(path):
+    """The module of the Python file ``path``, imported once under a name made from its path
+    (for files that are not an installed module, like the examples)."""
     name = 'tgext_socketio_script_' + re.sub(r'\W', '_', path)
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, path)
         if spec is None:
-            raise ImportError('cannot load the app script %s' % path)
+            raise ImportError('cannot load the script %s' % path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         try:
@@ -263,4 +269,4 @@ def script_app_factory(global_conf, script, factory='make_app', **app_conf):
         except BaseException:
             del sys.modules[name]
             raise
-    return getattr(sys.modules[name], factory)(global_conf, **app_conf)
+    return sys.modules[name]
