@@ -95,7 +95,7 @@ class MongoHistory:
                 {'e': {'$ne': epoch}}]})
         except self._pymongo.errors.PyMongoError as exc:
             self._indexed = False
-            raise PublishError('cannot record the publication in MongoDB: %s' % exc) from exc
+            raise PublishError('cannot publish to MongoDB (recording the publication): %s' % exc) from exc
         return position(epoch, offset)
 
     def top(self, channel):
