@@ -3,7 +3,6 @@ trimming, recovery answers and epochs, as the memory and Redis stores give them.
 import time
 import uuid
 
-import pymongo
 import pytest
 
 from tests import servers

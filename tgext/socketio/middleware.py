@@ -15,8 +15,6 @@
 from urllib.parse import parse_qs
 
 from . import assets, origins
-
-from . import assets
 from .patching import FIX, is_monkey_patched
 
 #: Environ key of the :class:`Handoff` of an Engine.IO handshake.
