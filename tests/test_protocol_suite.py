@@ -68,6 +68,7 @@ def races():
             if 'race' in why or 'unanswered PING' in why}
 
 
+@pytest.mark.timeout(600)  # npm ci of the suite, then two or three runs of it
 def test_we_pass_what_stock_python_socketio_passes_and_explain_the_rest(suite):
     ours_passed, ours_failed = run_suite(suite, stock=False)
     stock_passed, stock_failed = run_suite(suite, stock=True)
