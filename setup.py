@@ -143,7 +143,7 @@ setup(
         'TurboGears2>=2.5,<2.6',
         # The tested range (`make test-matrix` runs both ends): tgext.socketio.server
         # overrides internals of these, so no release beyond it is admitted untested.
-        'python-socketio>=5.16,<5.19',  # 5.16: tuples (several arguments) cross the bus
+        'python-socketio>=5.17,<5.19',  # 5.17: tuples cross the bus; the Redis internals we use
         'python-engineio>=4.11,<4.16',
         'gevent>=24.10.1,<27',  # gunicorn's gevent worker needs 24.10.1
         'gevent-websocket==0.10.1',
