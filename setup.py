@@ -144,7 +144,7 @@ setup(
         # The tested range (`make test-matrix` runs both ends): tgext.socketio.server
         # overrides internals of these, so no release beyond it is admitted untested.
         'python-socketio>=5.17,<5.19',  # 5.17: tuples cross the bus; the Redis internals we use
-        'python-engineio>=4.11,<4.16',
+        'python-engineio>=4.13.2,<4.16',  # what python-socketio 5.17 requires
         'gevent>=24.10.1,<27',  # gunicorn's gevent worker needs 24.10.1
         'gevent-websocket==0.10.1',
         'tgext.tw2>=0.1',
