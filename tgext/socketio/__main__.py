@@ -1,13 +1,12 @@
 """Command line: ``python -m tgext.socketio publish (-c development.ini | --backend URL)
 [--namespace /chat] CHANNEL JSON``; ``presence`` and ``channels`` (see :mod:`.ask`)."""
 import argparse
-import json
 import sys
 
 from . import ask
 from .backends import PublishError
 from .inifile import backend_from_args
-from .publishing import publish
+from .publishing import parse_json, publish
 
 
 def main(argv=None):
@@ -30,7 +29,7 @@ def main(argv=None):
         return ask.run(args, parser)
     backend, ini = backend_from_args(args, parser)
     try:
-        data = json.loads(args.data, parse_constant=_refuse_constant)
+        data = parse_json(args.data)
     except ValueError as exc:
         parser.error('data is not JSON: %s' % exc)
     try:
@@ -41,10 +40,6 @@ def main(argv=None):
         print('publish failed: %s' % exc, file=sys.stderr)
         return 1
     return 0
-
-
-def _refuse_constant(name):
-    raise ValueError('%s is not JSON (browsers cannot parse it)' % name)
 
 
 if __name__ == '__main__':

@@ -1,9 +1,12 @@
-"""Command line questions to the servers on the bus: ``presence`` and ``channels``.
+"""Command line questions to the servers on the bus: ``presence``, ``channels``, ``disconnect``.
 
 ``python -m tgext.socketio presence (-c FILE.ini | --backend URL) [--namespace /chat] CHANNEL``
 prints ``{"clients": N, "users": M, "members": [...], "servers": S}``;
 ``python -m tgext.socketio channels (-c FILE.ini | --backend URL)`` prints the live
-channels with their subscriber counts. Both ask every server over the bus and
+channels with their subscriber counts;
+``python -m tgext.socketio disconnect (-c FILE.ini | --backend URL) --user USERID
+[--namespace /chat]`` disconnects every connection of a user and prints
+``{"disconnected": N, "servers": S}``. All ask every server over the bus and
 collect the answers for ``--window`` seconds (see :func:`.membership.ask_cluster`).
 """
 import json
@@ -11,12 +14,13 @@ import json
 from .backends import PublishError
 from .inifile import backend_from_args
 
-COMMANDS = ('presence', 'channels')
+COMMANDS = ('presence', 'channels', 'disconnect')
 
 
 def add_commands(commands):
     for name, help_text in [('presence', 'who is subscribed to a presence channel, cluster-wide'),
-                            ('channels', 'live channels and their subscriber counts')]:
+                            ('channels', 'live channels and their subscriber counts'),
+                            ('disconnect', "disconnect every connection of a user, cluster-wide")]:
         command = commands.add_parser(name, help=help_text)
         command.add_argument('-c', '--config', help="the app's .ini file (its socketio.backend "
                              'and socketio.channel)')
@@ -28,6 +32,9 @@ def add_commands(commands):
         if name == 'presence':
             command.add_argument('--namespace', default='/', help='namespace of the channel')
             command.add_argument('channel')
+        if name == 'disconnect':
+            command.add_argument('--user', required=True, help='the TurboGears user id')
+            command.add_argument('--namespace', help='only in this namespace (default: all)')
 
 
 def run(args, parser):
@@ -35,9 +42,10 @@ def run(args, parser):
     backend, ini = backend_from_args(args, parser)
     bus_channel = args.bus_channel or ini.get('socketio.channel', 'tgext.socketio')
     try:
+        extra = {'user': args.user} if args.command == 'disconnect' else {}
         answer = ask_cluster(backend, args.command, getattr(args, 'namespace', None),
                              getattr(args, 'channel', None), bus_channel=bus_channel,
-                             window=args.window)
+                             window=args.window, **extra)
     except (PublishError, TimeoutError, ValueError) as exc:
         print('%s failed: %s' % (args.command, exc), file=__import__('sys').stderr)
         return 1

@@ -3,7 +3,7 @@
 Presence tables, health probes and cluster queries travel on the same bus
 (Redis channel, RabbitMQ exchange, MongoDB collection) as python-socketio's
 emits, so they work on every backend, a third-party one included. They are
-dicts ``{'method': 'tgext', 'kind': KIND, 'host_id': ..., ...}``.
+dicts ``{'method': 'tgext', 'kind': KIND, 'host_id': ..., 'pid': ..., 'hostname': ...}``.
 
 python-socketio's ``PubSubManager._thread`` reads the bus through the
 manager's ``_listen()`` generator and drops any ``method`` it does not know.
@@ -18,6 +18,8 @@ if ``_thread`` stops reading ``self._listen()``.
 On ``memory://`` (no bus) published messages are handed to the handlers at once.
 """
 import logging
+import os
+import socket
 import time
 
 import gevent
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 #: ``method`` of our bus messages (python-socketio ignores unknown methods).
 METHOD = 'tgext'
 _MARKER = b'"tgext"'
+#: Sent with every message, with the pid: which process a server (host id) lives in.
+HOSTNAME = socket.gethostname()
 
 
 class Bus:
@@ -75,7 +79,7 @@ class Bus:
         greenlet. Without a listening bus they go to this process's handlers only.
         """
         message = dict(payload, method=METHOD, kind=kind, host_id=self.host_id,
-                       sent=time.time())
+                       sent=time.time(), pid=os.getpid(), hostname=HOSTNAME)
         if not self.distributed:
             self.dispatch(message)
         elif self._outbox is not None:

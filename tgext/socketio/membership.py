@@ -273,6 +273,8 @@ class PresenceTracker:
                 del self.remote[host_id]
 
     def _tell(self, event, namespace, channel, info):
+        if namespace not in self.server.namespace_handlers:
+            return  # another endpoint's namespace (its server tells its own subscribers)
         from . import publishing  # not at import time: publishing -> endpoint -> bridge -> here
         self.server.emit(event, (info, channel), to=publishing.room(channel),
                          namespace=namespace, ignore_queue=True)
@@ -344,8 +346,11 @@ def presence_stats(channel, namespace='/', backend=None, bus_channel='tgext.sock
 
 
 def ask_cluster(backend, what, namespace=None, channel=None, bus_channel='tgext.socketio',
-                window=1.0, timeout=10.0):
-    """Ask every server on the bus (``what``: 'presence' or 'channels') and merge the answers.
+                window=1.0, timeout=10.0, **params):
+    """Ask every server on the bus and merge the answers.
+
+    ``what``: 'presence', 'channels' or 'disconnect' (``user=`` or ``sid=``, see
+    :mod:`.operations`); ``params`` travel with the question.
 
     Runs in any process (plain threads, no gevent needed). The question is
     repeated until this listener hears it back (so it is subscribed), then
@@ -377,8 +382,8 @@ def ask_cluster(backend, what, namespace=None, channel=None, bus_channel='tgext.
             log.warning('Listening to the bus failed: %s', exc)
 
     threading.Thread(target=listen, daemon=True).start()
-    question = {'method': busmodule.METHOD, 'kind': 'query', 'host_id': 'cli-' + query_id,
-                'query_id': query_id, 'what': what, 'namespace': namespace, 'channel': channel}
+    question = dict(params, method=busmodule.METHOD, kind='query', host_id='cli-' + query_id,
+                    query_id=query_id, what=what, namespace=namespace, channel=channel)
     deadline = time.monotonic() + timeout
     for attempt in itertools.count():
         manager._publish(question)
@@ -388,12 +393,16 @@ def ask_cluster(backend, what, namespace=None, channel=None, bus_channel='tgext.
             raise TimeoutError('no answer from the bus at %s' % backends.redacted(backend))
     time.sleep(window)
     answers = dict(answers)
+    servers = {'servers': len(answers),  # python-socketio servers: one per endpoint and process
+               'processes': len({(a.get('hostname'), a.get('pid')) for a in answers.values()})}
+    if what == 'disconnect':
+        return {**servers, 'disconnected': sum(answer.get('disconnected', 0) for answer in answers.values())}
     if what == 'channels':
         counts = {}
         for answer in answers.values():
             for namespace_, channel_, count in answer.get('channels', ()):
                 counts[(namespace_, channel_)] = counts.get((namespace_, channel_), 0) + count
-        return {'servers': len(answers),
+        return {**servers,
                 'channels': [{'namespace': ns, 'channel': ch, 'subscribers': n}
                              for (ns, ch), n in sorted(counts.items())]}
     members, clients = {}, 0
@@ -401,5 +410,5 @@ def ask_cluster(backend, what, namespace=None, channel=None, bus_channel='tgext.
         for member_id, (info, count) in answer.get('table', {}).items():
             members.setdefault(member_id, info)
             clients += count
-    return {'clients': clients, 'users': len(members), 'servers': len(answers),
+    return {'clients': clients, 'users': len(members), **servers,
             'members': [members[member_id] for member_id in sorted(members)]}

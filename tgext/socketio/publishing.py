@@ -55,6 +55,15 @@ def publish_to(target, channel, data, namespace, event=None):
     return position
 
 
+def parse_json(text):
+    """The data of JSON ``text``, as :func:`publish` accepts it (NaN and infinities refused)."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
+def _refuse_constant(name):
+    raise ValueError('%s is not JSON (browsers cannot parse it)' % name)
+
+
 def history(channel, limit=None, since=None, namespace='/', backend=None, bus_channel=None):
     """The kept publications of ``channel``: ``(data, position)`` pairs, oldest first.
 
