@@ -100,7 +100,7 @@ def test_every_counted_method_is_still_called_in_process():
         assert counted['events_in'] == 2
         assert counted['events_out'] == 2           # the presence join, the publication
         assert counted['deliveries'] == 2
-        (server,) = runtime.servers
+        (server,) = runtime.servers_with('/chat')  # the console has its own
         eio_sid = next(iter(server.eio.sockets))
         server._drop(eio_sid)                       # what a slow client gets (server.py)
         assert samples(runtime)['slow_client_drops'] == 1

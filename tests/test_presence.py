@@ -213,7 +213,7 @@ def test_ten_users_three_tabs_three_processes(cluster):
     members = [member['id'] for member in cluster.who(1)['members']]
     assert members == sorted(tabs)
     answer = cluster.cli('presence', '--namespace', '/chat', 'room-1')
-    assert (answer['clients'], answer['users'], answer['servers']) == (30, 10, 3)
+    assert (answer['clients'], answer['users'], answer['processes']) == (30, 10, 3)
     assert [member['id'] for member in answer['members']] == sorted(tabs)
     channels = cluster.cli('channels')['channels']
     assert channels == [{'namespace': '/chat', 'channel': 'room-1', 'subscribers': 30}]
@@ -262,7 +262,7 @@ def test_ten_users_three_tabs_three_processes(cluster):
         assert presence_events(recorder, 'presence_leave') == \
             {'user5': 1, 'user1': 1, 'user2': 1, 'user3': 1}
     answer = cluster.cli('presence', '--namespace', '/chat', 'room-1')
-    assert (answer['clients'], answer['users'], answer['servers']) == (12, 6, 2)
+    assert (answer['clients'], answer['users'], answer['processes']) == (12, 6, 2)
     print('members of the killed process removed after %.1f s' % removed_after)
     assert removed_after < 30
 
@@ -292,7 +292,7 @@ def test_two_processes_on_other_backends(kind):
                                backend.url, '--namespace', '/chat', 'room-1'],
                               capture_output=True, text=True, timeout=60)
         answer = json.loads(done.stdout)
-        assert (answer['clients'], answer['users'], answer['servers']) == (3, 2, 2)
+        assert (answer['clients'], answer['users'], answer['processes']) == (3, 2, 2)
         clients[1].disconnect()      # user1's tab on process 0: user1 stays
         clients[2].disconnect()      # and on process 1: user1 leaves, once
         wait_until(lambda: seen.of('presence_leave'), 15)

@@ -15,12 +15,14 @@ import uuid  # noqa: E402
 
 import tw2.core as twc  # noqa: E402
 from tg import TGController, expose, request, response  # noqa: E402
+from tg.predicates import Predicate  # noqa: E402
 from tg.support.converters import asint  # noqa: E402
 
 from axf_ractive import RactiveWidget, on_event, on_presence, on_publication  # noqa: E402
 
 from tgext.socketio import PubSubNamespace, SocketIOController, SocketIOError  # noqa: E402
 from tgext.socketio import publish as publish_to_channel  # noqa: E402
+from tgext.socketio.console import ConsoleController  # noqa: E402
 from tgext.socketio.serving import load_script  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -99,8 +101,19 @@ class ChatWidget(RactiveWidget):
         super().prepare()
 
 
+class FromThisMachine(Predicate):
+    """The demo has no logins: its console answers only to browsers on the same machine."""
+
+    message = 'the console answers only on the loopback interface'
+
+    def evaluate(self, environ, credentials):
+        if environ.get('REMOTE_ADDR') not in ('127.0.0.1', '::1'):
+            self.unmet()
+
+
 class RootController(TGController):
     socketio = SocketIO()
+    console = ConsoleController(FromThisMachine())   # the live console, at /console/
 
     @expose('chat.html')
     def index(self, room='1'):

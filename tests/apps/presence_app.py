@@ -1,6 +1,9 @@
-"""A TurboGears app with presence channels, health and metrics pages, real repoze.who logins.
+"""A TurboGears app with presence channels, health and metrics pages, the live console,
+real repoze.who logins.
 
-Users ``user0`` .. ``user19`` (password: their name) log in through ``/login_handler``.
+Users ``user0`` .. ``user19`` (password: their name) log in through ``/login_handler``;
+``user0`` has the ``console`` permission. ``/room?number=N`` is a page whose widget shows
+the publications of ``room-N``.
 Run as a server: ``python -m tests.apps.presence_app --port N [--backend URL]``;
 ``PRESENCE_HEARTBEAT``, ``PRESENCE_EXPIRY``, ``HEALTH_INTERVAL`` and
 ``HEALTH_STALE_AFTER`` (seconds) tune the timings.
@@ -11,14 +14,20 @@ if __name__ == '__main__':
 
 import os  # noqa: E402
 
+import markupsafe  # noqa: E402
+import tgext.tw2  # noqa: E402
 from tg import MinimalApplicationConfigurator, TGController, expose, response  # noqa: E402
 from tg.configuration.auth import TGAuthMetadata  # noqa: E402
 from tg.configurator.components.auth import SimpleAuthenticationConfigurationComponent  # noqa: E402
+from tg.predicates import has_permission  # noqa: E402
+
+from axf_ractive import RactiveWidget, on_publication  # noqa: E402
 
 import tgext.socketio  # noqa: E402
 from tgext.socketio import (HealthController, MetricsController, PublishError,  # noqa: E402
                             PubSubNamespace, SocketIOController, presence, presence_stats,
                             publish)
+from tgext.socketio.console import ConsoleController  # noqa: E402
 from tgext.socketio.health import HealthProbe  # noqa: E402
 from tgext.socketio.membership import PresenceTracker  # noqa: E402
 
@@ -37,7 +46,7 @@ class AuthMetadata(TGAuthMetadata):
         return []
 
     def get_permissions(self, identity, userid):
-        return []
+        return ['console'] if userid == 'user0' else []
 
 
 class Chat(PubSubNamespace):
@@ -60,10 +69,27 @@ class SocketIO(SocketIOController):
     chat = Chat
 
 
+class Room(RactiveWidget):
+    namespace = '/chat'
+    ractive_params = ['lines']
+    ractive_template = '<ul class="lines">{{#lines}}<li>{{text}}</li>{{/lines}}</ul>'
+
+
+PAGE = markupsafe.Markup('<!DOCTYPE html><html><head><title>room</title>'
+                         '<link rel="icon" href="data:,"></head>'
+                         '<body>{}</body></html>')
+
+
 class RootController(TGController):
     socketio = SocketIO()
     health = HealthController()
     metrics = MetricsController()
+    console = ConsoleController(has_permission('console'))
+
+    @expose(content_type='text/html')
+    def room(self, number='1'):
+        return PAGE.format(Room.req(id='room', lines=[], bindings=[
+            on_publication(('room', number), append='lines')]).display())
 
     @expose()
     def index(self):
@@ -89,14 +115,17 @@ def make_app(global_conf=None, **app_conf):
     config.register(SimpleAuthenticationConfigurationComponent)
     config.update_blueprint({
         'root_controller': RootController(),
-        'renderers': ['json'],
+        'renderers': ['json', 'genshi'],  # genshi: ToscaWidgets2 needs an engine
+        'default_renderer': 'json',
         'debug': False,
+        'tw2.enabled': True,
         'sa_auth.enabled': True,
         'sa_auth.cookie_secret': 'presence-secret',
         'sa_auth.authmetadata': AuthMetadata(),
         'sa_auth.post_login_url': '/',
         'sa_auth.post_logout_url': '/',
     })
+    tgext.tw2.plugme(config)
     tgext.socketio.plugme(config)
     return config.make_wsgi_app({}, dict(app_conf))
 

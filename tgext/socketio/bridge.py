@@ -12,11 +12,13 @@ import socketio
 from socketio import packet
 
 from . import dispatch, membership, tgcontext
+from .console import activity
 from .errors import (InternalError, InvalidMethodArgs, MethodAccessDenied, NoSuchMethod,
                      SocketIOError)
 from .mailbox import Mailbox
 from .middleware import HANDOFF
 from .namespace import event_handlers
+from .operations import user_of
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ class NamespaceBridge(socketio.Namespace):
         """Queue a client event ``data`` (``[name, *args]``) in its mailbox."""
         connection = self.connections.get(sid)
         if connection is not None:
+            activity.client_event(self.namespace, sid, data)
             connection.mailbox.put(self._answer, connection, ack_id, data)
 
     def _connect(self, sid, environ, auth=None):
@@ -83,11 +86,13 @@ class NamespaceBridge(socketio.Namespace):
         del instance.emit
         if held:  # python-socketio confirms the connection when we return; these follow
             connection.mailbox.put(_send_held, instance, held)
+        activity.connection('connect', self.namespace, sid, user_of(instance))
         return True
 
     def _disconnect(self, sid, reason=None):
         connection = self.connections.pop(sid, None)
         if connection is not None:
+            activity.connection('disconnect', self.namespace, sid, user_of(connection.instance))
             connection.mailbox.put(self._finish, connection, reason)
 
     def _finish(self, connection, reason):
