@@ -38,7 +38,8 @@ What the user does, and so what the library must support:
     the ``error`` event named ``internal_error``;
 
   and ``controllers/root.py`` does ``from NAME.controllers.realtime import SocketIO`` and puts
-  ``socketio = SocketIO()`` on ``RootController`` (the endpoint is ``/socketio/``).
+  ``socketio = SocketIO()`` on ``RootController`` (the endpoint is ``/socketio/``), and the
+  live console as ``console = ConsoleController(has_permission('manage'))``.
 * a model ``NAME/model/message.py``: ``Message(id, text, user_name)``, imported by
   ``model/__init__.py`` like the quickstart's auth models; ``gearbox setup-app`` creates it.
 * pages: ``/messages`` (Kajiki) lists the rows; ``/announce?text=..`` calls
@@ -343,9 +344,12 @@ def integrate(app):
              "from %(p)s.controllers.realtime import SocketIO\n"
              "from %(p)s.controllers.live import LiveWidget\n"
              "from %(p)s.model import DBSession, Message\n"
+             "from tg.predicates import has_permission\n"
+             "from tgext.socketio.console import ConsoleController\n"
              "import tgext.socketio\n" % {'p': p})
     _replace(app, p + '/controllers/root.py', "    error = ErrorController()\n",
-             "    error = ErrorController()\n    socketio = SocketIO()\n")
+             "    error = ErrorController()\n    socketio = SocketIO()\n"
+             "    console = ConsoleController(has_permission('manage'))\n")
     # RootController is the last statement of root.py: its new methods go at the end.
     _append(app, p + '/controllers/root.py', textwrap.indent(textwrap.dedent('''
 

@@ -371,6 +371,30 @@ def test_widget_shows_an_announcement_in_chromium(server):
                                  '\n%s%s' % (errors, page.content()[:3000], _output(server)))
 
 
+def test_console_for_the_manager_403_for_the_editor(server, clients):
+    """The console mounted behind has_permission('manage'): the quickstart's manager sees the
+    connections in Chromium (the app's Kajiki pages, its auth, the installed wheel)."""
+    from tests.browser import ConsoleErrors, chromium
+    url = server.url
+    assert requests.get(url + '/console/', headers=login(url, 'editor', 'editpass'),
+                        timeout=15).status_code == 403
+    clients(server, login(url, 'editor', 'editpass'))
+    cookie = login(url, 'manager', 'managepass')['Cookie'].split('=', 1)
+    with chromium() as browser:
+        context = browser.new_context()
+        context.add_cookies([{'name': cookie[0], 'value': cookie[1], 'url': url}])
+        page = context.new_page()
+        errors = ConsoleErrors(page)
+        response = page.goto(url + '/console/')
+        assert response.status == 200, response.text()[:3000]
+        try:
+            page.wait_for_selector('.connection:has(.user:text-is("editor"))', timeout=10000)
+        except Exception:
+            raise AssertionError('the console does not show the editor\'s connection: %r\n%s%s'
+                                 % (errors, page.content()[:3000], _output(server)))
+        assert errors == []
+
+
 # 9 -------------------------------------------------------------------------------------
 
 def test_app_tests_with_the_in_process_client(qs):

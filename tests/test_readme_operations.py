@@ -37,3 +37,10 @@ def test_operations_snippet(readme_app):  # noqa: F811
     metrics = requests.get(readme_app.url + '/metrics/', timeout=10).text
     assert 'tgext_socketio_events_in_total' in metrics
     assert 'tgext_socketio_bus_lag_seconds' in metrics
+
+
+def test_console_snippet_mounts_a_protected_console(readme_app):  # noqa: F811
+    """The README's app has no logins: nobody has the permission, so everyone gets 401, on the
+    page and on its Socket.IO endpoint (the console itself is tested in Chromium elsewhere)."""
+    for path in ('/console/', '/console/?EIO=4&transport=polling'):
+        assert requests.get(readme_app.url + path, timeout=10).status_code == 401
