@@ -377,7 +377,8 @@ def ask_cluster(backend, what, namespace=None, channel=None, bus_channel='tgext.
                 if message.get('kind') == 'query':
                     heard_own.set()
                 elif message.get('kind') == 'answer':
-                    answers[message.get('host_id')] = message
+                    # the first answer: a repeated question finds nothing left to disconnect
+                    answers.setdefault(message.get('host_id'), message)
         except Exception as exc:  # noqa: BLE001 - reported by the timeout below
             log.warning('Listening to the bus failed: %s', exc)
 

@@ -32,6 +32,13 @@ from .middleware import IN_PROCESS
 _POLL_FAILURES = (OSError, ValueError, KeyError)
 
 
+class _Responses(engineio.payload.Payload):
+    """A long-polling response, with as many packets as the server had waiting (python-engineio
+    caps a payload at 16 packets to protect servers from clients; browsers take any number)."""
+
+    max_decode_packets = float('inf')
+
+
 class ConnectionRefused(Exception):
     """The server refused the connection to a namespace; ``data`` is its reason."""
 
@@ -142,7 +149,7 @@ class SocketIOTestClient:
     def _open(self):
         status, body = self._request('GET', {'EIO': '4', 'transport': 'polling'},
                                      handshake=True)
-        packets = engineio.payload.Payload(encoded_payload=body).packets if status == 200 else []
+        packets = _Responses(encoded_payload=body).packets if status == 200 else []
         if not packets or packets[0].packet_type != engineio.packet.OPEN:
             raise ConnectionError('no Engine.IO handshake at %s: %s %s'
                                   % (self.path, status, body[:300]))
@@ -158,7 +165,7 @@ class SocketIOTestClient:
             if status != 200:
                 self._closed()
                 return
-            for pkt in engineio.payload.Payload(encoded_payload=body).packets:
+            for pkt in _Responses(encoded_payload=body).packets:
                 self._receive(pkt)
 
     def _receive(self, eio_packet):

@@ -12,8 +12,10 @@ Answered to the console that asks (each handler also returns its answer):
 (``console_history`` and ``console_notice`` events).
 """
 import collections
+import time
 
 import gevent
+import gevent.lock
 
 from .. import operations, publishing
 from ..backends import PublishError
@@ -31,6 +33,7 @@ class ConsoleHub:
     """What the console's server does while at least one console is open."""
 
     refresh_every = 2.0
+    fresh_for = 0.5
     remembered_publications = 5000
 
     def __init__(self, server):
@@ -38,6 +41,8 @@ class ConsoleHub:
         self.skipped = 0
         self._seen = collections.OrderedDict()  # positions of the publications logged
         self._loop = None
+        self._asking = gevent.lock.Semaphore()
+        self._last = None  # (monotonic time, overview)
 
     def opened(self):
         """A console connected: start watching the cluster, if not already."""
@@ -56,7 +61,13 @@ class ConsoleHub:
             self._loop = None
 
     def overview(self):
-        return summarize(operations.ask(current_servers(), 'overview'))
+        """The cluster's overview; asked at most once per ``fresh_for`` seconds, however many
+        consoles refresh (one ask at a time: the others wait for it)."""
+        with self._asking:
+            if self._last is None or time.monotonic() - self._last[0] > self.fresh_for:
+                self._last = (time.monotonic(),
+                              summarize(operations.ask(current_servers(), 'overview')))
+            return self._last[1]
 
     def push(self, event, data):
         self.server.emit(event, data, to=ROOM, namespace=NAMESPACE, ignore_queue=True)
