@@ -33,6 +33,7 @@ INTERNALS = [
     (socketio.PubSubManager, '_listen', []),
     (socketio.PubSubManager, '_thread', []),
     (socketio.KombuManager, '_exchange', []),
+    (socketio.KombuManager, '_connection', []),
     (geventwebsocket.websocket.WebSocket, 'read_frame', []),
     (geventwebsocket.websocket.WebSocket, 'receive', []),
     (geventwebsocket.websocket.WebSocket, 'close', ['code', 'message']),

@@ -247,16 +247,7 @@ for number in range(int(sys.argv[2])):
 """
 
 
-AMQP_LOSES_ON_KILL = pytest.mark.xfail(reason=(
-    'amqp is at most once across a broker crash: publishes are not confirmed (a publish '
-    'returns once written to the socket, the last one before the kill is lost), and the '
-    'exchange and the servers\' queues are transient: after the restart, publishes are '
-    'routed to no queue until each server has redeclared its own (measured: ~50 accepted '
-    'publishes lost on both processes)'), strict=False)
-
-
-@pytest.mark.parametrize('cluster', [pytest.param('amqp', marks=AMQP_LOSES_ON_KILL),
-                                     'mongodb', 'redis'], indirect=True)
+@pytest.mark.parametrize('cluster', ['amqp', 'mongodb', 'redis'], indirect=True)
 def test_backend_killed_during_a_publish_stream(cluster):
     """kill -9 of the backend 3 s into a stream of 400 publishes, restarted 1 s later.
     A publish that returned is delivered exactly once, in order, to the subscribers on
@@ -300,8 +291,8 @@ def test_backend_killed_during_a_publish_stream(cluster):
         assert numbers == published, 'process %s: duplicates or disorder' % on
 
 
-RETRY_LOG = {'redis': 'Cannot receive from redis', 'amqp': 'Cannot receive from rabbotmq',
-             'mongodb': 'Cannot receive from MongoDB'}  # python-socketio's spelling
+RETRY_LOG = {'redis': 'Cannot receive from redis', 'amqp': 'Cannot receive from RabbitMQ',
+             'mongodb': 'Cannot receive from MongoDB'}
 
 
 @pytest.mark.parametrize('kind', ['amqp', 'mongodb', 'redis'])
