@@ -1,20 +1,15 @@
-"""The live console's Socket.IO side and its parts, in process (memory://), and the command
-line's ``disconnect --user`` against two processes on a real Redis.
+"""The live console's Socket.IO side and its parts, in process (memory://).
 
-The console in Chromium, over two processes, is tests/test_console_browser.py.
+The console in Chromium and the command line's ``disconnect --user``, over two processes on a
+real Redis, are tests/test_console_browser.py.
 """
-import json
-import subprocess
 import time
 
 import gevent
 import pytest
-import socketio
 import webtest
 
-from tests import servers
 from tests.apps.presence_app import make_app
-from tests.helpers import PYTHON, login, start_app
 from tgext.socketio.console import ConsoleController
 from tgext.socketio.console.activity import ActivityFeed
 from tgext.socketio.console.overview import summarize
@@ -152,32 +147,3 @@ def test_the_live_log_is_sampled_and_counts_what_it_leaves_out():
     while not delivered and time.monotonic() < deadline:
         gevent.sleep(0.05)
     assert delivered and delivered[0]['skipped'] == 2 and len(delivered[0]['entries']) == 3
-
-
-@pytest.fixture(scope='module')
-def cluster():
-    redis = servers.Redis()
-    apps = [start_app(['-m', 'tests.apps.presence_app'], backend=redis.url) for _ in range(2)]
-    yield redis, apps
-    for app in apps:
-        app.stop()
-    redis.stop()
-
-
-def test_the_command_line_disconnects_a_user_everywhere(cluster):
-    redis, apps = cluster
-    clients = []
-    for user, app in [('user4', apps[0]), ('user4', apps[1]), ('user5', apps[1])]:
-        sio = socketio.Client(reconnection=False)
-        sio.connect(app.url, namespaces=['/chat'], socketio_path='socketio',
-                    transports=['websocket'], headers=login(app.url, user, user), wait_timeout=10)
-        clients.append(sio)
-    done = subprocess.run([PYTHON, '-m', 'tgext.socketio', 'disconnect', '--backend', redis.url,
-                           '--user', 'user4'], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)['disconnected'] == 2
-    deadline = time.monotonic() + 5
-    while any(sio.connected for sio in clients[:2]) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert [sio.connected for sio in clients] == [False, False, True]
-    clients[2].disconnect()

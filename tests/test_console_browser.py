@@ -1,4 +1,5 @@
-"""The live console in Chromium, over two app processes on a real Redis.
+"""The live console in Chromium, and the command line's ``disconnect``, over two app processes
+on a real Redis.
 
 The console (``tgext.socketio.console.ConsoleController``, mounted by the test app behind
 ``has_permission('console')``) shows the connections of both processes, shows in its live log
@@ -110,3 +111,22 @@ def test_users_without_the_permission_get_403(cluster):
     with chromium() as browser:
         page, _ = open_console(browser, apps[0], user='user1')
         assert 'console-cluster' not in page.content()
+
+
+def test_the_command_line_disconnects_a_user_everywhere(cluster):
+    redis, apps = cluster
+    clients = []
+    for user, app in [('user4', apps[0]), ('user4', apps[1]), ('user5', apps[1])]:
+        sio = socketio.Client(reconnection=False)
+        sio.connect(app.url, namespaces=['/chat'], socketio_path='socketio',
+                    transports=['websocket'], headers=login(app.url, user, user), wait_timeout=10)
+        clients.append(sio)
+    done = subprocess.run([PYTHON, '-m', 'tgext.socketio', 'disconnect', '--backend', redis.url,
+                           '--user', 'user4'], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)['disconnected'] == 2
+    deadline = time.monotonic() + 5
+    while any(sio.connected for sio in clients[:2]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [sio.connected for sio in clients] == [False, False, True]
+    clients[2].disconnect()
