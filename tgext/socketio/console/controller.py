@@ -14,7 +14,7 @@ PAGE = markupsafe.Markup("""<!DOCTYPE html>
 body {{ font: 14px system-ui, sans-serif; margin: 1em 2em; }}
 table {{ border-collapse: collapse; margin-bottom: 1em; }}
 th, td {{ text-align: left; padding: 2px 8px; border-bottom: 1px solid #ddd; }}
-ol.log {{ max-height: 24em; overflow-y: auto; font-size: 12px; }}
+ul.log {{ max-height: 24em; overflow-y: auto; font-size: 12px; list-style: none; padding: 0; }}
 .entry .kind {{ font-weight: bold; }} .error {{ color: #b00; }}
 .axf-ractive-disconnected {{ opacity: .5; }}
 </style></head>

@@ -76,8 +76,10 @@ class ConsoleHub:
         """A batch of :mod:`.activity` entries: push the ones not logged yet."""
         for entry in batch['entries']:
             if self._first_time(entry):
+                entry['subject'] = entry.get('channel') or entry.get('event') or entry.get('sid')
+                entry['clock'] = time.strftime('%H:%M:%S', time.gmtime(entry['time']))
                 entry['text'] = ' '.join(str(entry.get(field) or '') for field in (
-                    'kind', 'namespace', 'channel', 'event', 'user', 'sid', 'detail')).lower()
+                    'kind', 'namespace', 'subject', 'user', 'sid', 'detail')).lower()
                 self.push('console_log', entry)
         if batch['skipped']:
             self.skipped += batch['skipped']

@@ -98,9 +98,9 @@ class LiveLog(ConsoleWidget):
     <option value="connect">connections</option><option value="disconnect">disconnections</option>
   </select>
   <input class="filter" placeholder="filter" value="{{filterText}}">
-  <ol class="log">{{#shown}}<li class="entry {{kind}}"><span class="kind">{{kind}}</span>
-    {{namespace}} {{channel}}{{event}} {{user}} <small>pid {{pid}}</small>
-    <code>{{detail}}</code></li>{{/shown}}</ol>
+  <ul class="log">{{#shown}}<li class="entry {{kind}}"><small>{{clock}}</small>
+    <span class="kind">{{kind}}</span> {{namespace}} <span class="subject">{{subject}}</span>
+    {{user}} <small>pid {{pid}}</small> <code>{{detail}}</code></li>{{/shown}}</ul>
 </section>"""
     ractive_init = """
 var kept = %d;
