@@ -1,15 +1,16 @@
 """Command line: ``python -m tgext.socketio publish (-c development.ini | --backend URL)
-[--namespace /chat] CHANNEL JSON``; ``presence`` and ``channels`` (see :mod:`.ask`)."""
+[--namespace /chat] CHANNEL JSON``; ``presence`` and ``channels`` (see :mod:`.ask`);
+``history`` (see :mod:`.history_command`)."""
 import argparse
 import json
 import sys
 
-from . import ask
+from . import ask, history_command
 from .backends import PublishError
 from .inifile import add_backend_options, backend_from_args, bus_channel_from_args
 from .publishing import publish
 
-COMMAND_MODULES = (ask,)
+COMMAND_MODULES = (ask, history_command)
 
 
 def main(argv=None):
@@ -22,7 +23,7 @@ def main(argv=None):
     publishing.add_argument('--event', help='event name clients receive (default: publication)')
     publishing.add_argument('channel')
     publishing.add_argument('data', help='JSON data, e.g. \'{"message": "hi"}\'')
-    for module in COMMAND_MODULES:  # presence, channels (ask.py)
+    for module in COMMAND_MODULES:  # presence, channels (ask.py); history (history_command.py)
         module.add_commands(commands)
     args = parser.parse_args(argv)
     for module in COMMAND_MODULES:
