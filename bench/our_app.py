@@ -1,10 +1,13 @@
 """tgext.socketio under benchmark: the examples' chat and pingpong namespaces in one app,
 plus a page of 10 RactiveWidgets and the same markup as a plain Genshi page.
 
-python bench/our_app.py --port N [--backend URL] [--history RULES]
+python bench/our_app.py --port N [--backend URL] [--history RULES] [--presence PATTERNS]
 
 ``--history``: ``socketio.history`` (default ``*:100:300``); ``*:0:0`` keeps no history but still
 gives positions (the baseline of the history rows of ``make bench``).
+``--presence``: the chat's presence channels, space-separated glob patterns (default the
+example's ``room-*``, which the fan-out scenarios subscribe to); ``''`` makes no channel a
+presence channel (the baseline of the presence row of ``make bench``).
 """
 from gevent import monkey
 
@@ -63,6 +66,9 @@ def make_app(global_conf=None, **app_conf):
 if __name__ == '__main__':
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument('--history')
+    parser.add_argument('--presence')
     args, sys.argv[1:] = parser.parse_known_args()  # the rest is examples' --host/--port/...
+    if args.presence is not None:
+        SocketIO.chat = type('Chat', (Chat,), {'presence_channels': args.presence.split()})
     run(functools.partial(make_app, **({'socketio.history': args.history}
                                        if args.history is not None else {})))

@@ -75,7 +75,8 @@ def markdown(rows, machine, repeats):
         'handlers is the reference (its ratio is to the same baseline); it runs the '
         'single-process socket scenarios. Rows naming another baseline compare against it '
         '(history on / off: the same tgext.socketio app with `socketio.history = *:0:0`, which '
-        'keeps no history but still gives positions; their ratio is the cost of the history). '
+        'keeps no history but still gives positions; their ratio is the cost of the history; '
+        'presence on / off: the same app where the fan-out\'s room is no presence channel). '
         'Regenerate with `make bench`.' % repeats, '',
         'Machine: %(machine)s, %(cpus)s CPUs, Python %(python)s, node %(node)s, '
         'kernel %(kernel)s, %(date)s.' % machine, '',

@@ -7,7 +7,8 @@ Writes results.jsonl (one JSON line per measurement), README.md (medians and rat
 baseline measured in the same run) and benchmarks.png into --out, and prints the table. The
 node reference runs the single-process socket scenarios only (no Redis bus, no pages). The
 history rows compare tgext.socketio with its default history against the same app keeping none
-(``socketio.history = *:0:0``, its baseline): their ratio is what keeping history costs.
+(``socketio.history = *:0:0``, its baseline): their ratio is what keeping history costs. The
+presence row compares it with the same app where the fan-out's room is no presence channel.
 Only ratios from one interleaved run mean anything: absolute figures move with the machine.
 """
 import argparse
@@ -32,10 +33,14 @@ SYSTEMS = {
 }
 PAGE_PATHS = {'tgext.socketio': '/widgets', 'python-socketio': '/plain'}
 HISTORY_OFF = 'tgext.socketio, history off'
-# Variants of a system: (system, extra arguments). *:0:0 keeps nothing but still gives positions.
-VARIANTS = {HISTORY_OFF: ('tgext.socketio', ['--history', '*:0:0'])}
+PRESENCE_OFF = 'tgext.socketio, presence off'
+# Variants of a system: (system, extra arguments). *:0:0 keeps nothing but still gives positions;
+# --presence '' makes the chat's rooms ordinary channels (they are presence channels otherwise).
+VARIANTS = {HISTORY_OFF: ('tgext.socketio', ['--history', '*:0:0']),
+            PRESENCE_OFF: ('tgext.socketio', ['--presence', ''])}
 COMPARED = tuple(SYSTEMS)  # (ours, baseline, reference): the first is ours, the second the baseline
 HISTORY = (report.OURS, HISTORY_OFF)  # ours with the default history / the same without
+PRESENCE = (report.OURS, PRESENCE_OFF)  # ours with room-1 a presence channel / an ordinary one
 
 
 def scenarios(quick):
@@ -71,6 +76,11 @@ def scenarios(quick):
         ('cross-process (Redis), history on / off', 'fanout',
          {'subscribers': scale(1000, 200), 'messages': scale(150, 5)}, 2, 'deliveries_per_s',
          HISTORY),
+        # Issue #11: the fan-out's room-1 as a presence channel (the chat example's default:
+        # every subscriber's join is told to the room) against the same app where it is not.
+        ('fan-out 1,000, presence on / off', 'fanout',
+         {'subscribers': scale(1000, 300), 'messages': scale(100, 5)}, 1, 'deliveries_per_s',
+         PRESENCE),
     ]
 
 

@@ -5,19 +5,22 @@ import os
 import pytest
 
 from bench import report, run
+from tests.helpers import ROOT, client, start_app
 
 
-# Ten scenarios, up to three servers each, started one after the other: about two minutes on
-# the shared 2-core machine (138 s while a test run loaded it; pytest.ini allows 120 s).
+# Eleven scenarios, up to three servers each, started one after the other: about two minutes on
+# the shared 2-core machine (138 s for ten while a test run loaded it; pytest.ini allows 120 s).
 @pytest.mark.timeout(300)
 def test_quick_bench_writes_results_table_and_chart(tmp_path):
     assert run.main(['--quick', '--repeats', '1', '--out', str(tmp_path)]) == 0
     rows = [json.loads(line) for line in open(tmp_path / 'results.jsonl')]
     scenarios = {row['scenario'] for row in rows}
-    assert len(scenarios) == 10 and {row['system'] for row in rows} == {
-        'tgext.socketio', 'python-socketio', 'node socket.io', run.HISTORY_OFF}
+    assert len(scenarios) == 11 and {row['system'] for row in rows} == {
+        'tgext.socketio', 'python-socketio', 'node socket.io', run.HISTORY_OFF, run.PRESENCE_OFF}
     assert {row['scenario'] for row in rows if row['system'] == run.HISTORY_OFF} == {
         'fan-out 1,000, history on / off', 'cross-process (Redis), history on / off'}
+    assert {row['scenario'] for row in rows if row['system'] == run.PRESENCE_OFF} == {
+        'fan-out 1,000, presence on / off'}
     assert {row['scenario'] for row in rows if row['system'] == 'node socket.io'} == {
         'fan-out 200', 'fan-out 1,000', 'fan-out 5,000', 'round trips, 50 clients',
         'idle connections'}
@@ -41,6 +44,28 @@ def test_a_row_naming_its_own_baseline_is_compared_with_it():
     assert entries['h']['ratio'] == 0.9 and entries['h']['baseline_system'] == run.HISTORY_OFF
     assert entries['f']['ratio'] == 2.0 and entries['f']['baseline_system'] == 'python-socketio'
     assert run.command_of(run.HISTORY_OFF, 'fanout')[-2:] == ['--history', '*:0:0']
+    assert run.command_of(run.PRESENCE_OFF, 'fanout')[-2:] == ['--presence', '']
     assert '(baseline: %s)' % run.HISTORY_OFF in report.markdown(
         rows, {'machine': 'm', 'cpus': 2, 'python': '3', 'node': 'n', 'kernel': 'k',
                'date': 'd'}, 1)
+
+
+@pytest.mark.parametrize('switch, presence_channel', [([], True), (['--presence', ''], False)])
+def test_the_fanout_room_is_a_presence_channel_unless_switched_off(switch, presence_channel):
+    """The presence row measures what it says: loadgen's room-1 is a presence channel of the
+    benchmarked app (the chat example's room-*), and not one with ``--presence ''``."""
+    app = start_app([os.path.join(ROOT, 'bench', 'our_app.py')] + switch)
+    try:
+        sio, recorder = client(app.url, '/chat')
+        try:
+            assert sio.call('subscribe', ('room', '1'), namespace='/chat', timeout=10) == 'room-1'
+            answer = sio.call('presence_stats', 'room-1', namespace='/chat', timeout=10)
+        finally:
+            sio.disconnect()
+    finally:
+        app.stop()
+    if presence_channel:
+        assert answer == {'clients': 1, 'users': 1}
+        assert recorder.wait_for('presence_join')
+    else:
+        assert answer['error']['name'] == 'not_a_presence_channel'

@@ -12,7 +12,7 @@ collect the answers for ``--window`` seconds (see :func:`.membership.ask_cluster
 import json
 
 from .backends import PublishError
-from .inifile import backend_from_args
+from .inifile import add_backend_options, backend_from_args, bus_channel_from_args
 
 COMMANDS = ('presence', 'channels', 'disconnect')
 
@@ -22,11 +22,7 @@ def add_commands(commands):
                             ('channels', 'live channels and their subscriber counts'),
                             ('disconnect', "disconnect every connection of a user, cluster-wide")]:
         command = commands.add_parser(name, help=help_text)
-        command.add_argument('-c', '--config', help="the app's .ini file (its socketio.backend "
-                             'and socketio.channel)')
-        command.add_argument('--backend', help='backend URL shared with the servers')
-        command.add_argument('--channel-name', dest='bus_channel',
-                             help='socketio.channel of the servers (default: tgext.socketio)')
+        add_backend_options(command)
         command.add_argument('--window', type=float, default=1.0,
                              help='seconds to collect answers (default: 1)')
         if name == 'presence':
@@ -40,7 +36,7 @@ def add_commands(commands):
 def run(args, parser):
     from .membership import ask_cluster
     backend, ini = backend_from_args(args, parser)
-    bus_channel = args.bus_channel or ini.get('socketio.channel', 'tgext.socketio')
+    bus_channel = bus_channel_from_args(args, ini)
     try:
         extra = {'user': args.user} if args.command == 'disconnect' else {}
         answer = ask_cluster(backend, args.command, getattr(args, 'namespace', None),

@@ -16,6 +16,22 @@ def app_settings(path, section='app:main'):
     return dict(parser.items(section))
 
 
+def add_backend_options(command, config_help="the app's .ini file (its socketio.backend "
+                        'and socketio.channel)'):
+    """The options every command line shares: ``-c FILE.ini``, ``--backend URL`` and
+    ``--channel-name`` (read back by :func:`backend_from_args` and ``socketio.channel``)."""
+    command.add_argument('-c', '--config', help=config_help)
+    command.add_argument('--backend', help='backend URL shared with the servers '
+                         '(redis://, amqp://, mongodb://)')
+    command.add_argument('--channel-name', dest='bus_channel',
+                         help='socketio.channel of the servers (default: tgext.socketio)')
+
+
+def bus_channel_from_args(args, ini):
+    """The servers' ``socketio.channel``: ``--channel-name``, else the .ini's, else the default."""
+    return args.bus_channel or ini.get('socketio.channel', 'tgext.socketio')
+
+
 def backend_from_args(args, parser):
     """``(backend URL, [app:main] settings)`` of a command's ``--backend`` / ``-c FILE.ini``;
     ``parser.error`` when there is neither."""
