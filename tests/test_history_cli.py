@@ -9,9 +9,7 @@ import pytest
 
 from tests import servers
 from tests.helpers import PYTHON, ROOT
-from tgext.socketio import publish
-# not ``from tgext.socketio import history``: the subpackage tgext.socketio.history shadows it
-from tgext.socketio.publishing import history
+from tgext.socketio import history, publish
 
 
 @pytest.fixture(scope='module', params=['redis', 'mongodb'])

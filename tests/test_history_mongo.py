@@ -7,8 +7,8 @@ import pytest
 
 from tests import servers
 from tgext.socketio.backends import PublishError
-from tgext.socketio.history import store_for
-from tgext.socketio.history.mongo import MongoHistory
+from tgext.socketio.stores import store_for
+from tgext.socketio.stores.mongo import MongoHistory
 
 
 @pytest.fixture(scope='module')

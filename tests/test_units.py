@@ -173,3 +173,12 @@ def test_a_handoff_starts_empty_and_keeps_the_claim():
     assert (handoff.server, handoff.tg_locals) == (None, None)
     handoff.claim('server', 'locals')
     assert (handoff.server, handoff.tg_locals) == ('server', 'locals')
+
+
+def test_the_public_history_is_the_function_once_the_stores_are_loaded():
+    """The history stores once lived in a subpackage named ``history``, which replaced the
+    package's ``history`` function as soon as it was imported."""
+    import tgext.socketio.stores  # noqa: F401 - what the servers load
+    from tgext.socketio import history
+    from tgext.socketio.publishing import history as function
+    assert history is function

@@ -16,7 +16,7 @@ import json
 import sys
 from urllib.parse import urlsplit
 
-from .history import HistoryPolicy, store_for
+from .stores import HistoryPolicy, store_for
 from .inifile import add_backend_options, backend_from_args, bus_channel_from_args
 from .publishing import history_through
 

@@ -11,7 +11,7 @@ import json
 import gevent.lock
 
 from . import backends
-from .history import HistoryPolicy, store_for
+from .stores import HistoryPolicy, store_for
 
 #: Room prefix of channels, so that no channel can be a client's own sid room.
 ROOM_PREFIX = 'channel:'

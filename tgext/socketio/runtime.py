@@ -95,14 +95,14 @@ class SocketIORuntime:
     @functools.cached_property
     def history(self):
         """The store that gives publications their positions and keeps their history."""
-        from .history import store_for
+        from .stores import store_for
         return store_for(self.backend_url, self.bus_channel)
 
     def publishing_target(self, server):
         """Where this app's publications go: its history, its policy, ``server``'s manager."""
         target = self._targets.get(server)
         if target is None:
-            from .history import HistoryPolicy
+            from .stores import HistoryPolicy
             from .publishing import _Target
             def send(event, data, namespace, room):
                 server.emit(event, data, to=room, namespace=namespace)

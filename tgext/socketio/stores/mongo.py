@@ -105,7 +105,7 @@ class MongoHistory:
 
     def since(self, channel, after=None, after_time=None, size=0, seconds=0.0, limit=None):
         """``(publications, recovered)`` after position ``after`` (or time ``after_time``),
-        as :meth:`~tgext.socketio.history.memory.MemoryHistory.since`."""
+        as :meth:`~tgext.socketio.stores.memory.MemoryHistory.since`."""
         for wait in _HOLE_RETRIES + (None,):
             publications, recovered, hole = self._since(channel, after, after_time, size,
                                                         seconds, limit)

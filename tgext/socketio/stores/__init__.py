@@ -19,12 +19,12 @@ import importlib
 from urllib.parse import urlsplit
 
 _STORES = {
-    'memory': 'tgext.socketio.history.memory:MemoryHistory',
-    'redis': 'tgext.socketio.history.redis:RedisHistory',
-    'rediss': 'tgext.socketio.history.redis:RedisHistory',
-    'mongodb': 'tgext.socketio.history.mongo:MongoHistory',
+    'memory': 'tgext.socketio.stores.memory:MemoryHistory',
+    'redis': 'tgext.socketio.stores.redis:RedisHistory',
+    'rediss': 'tgext.socketio.stores.redis:RedisHistory',
+    'mongodb': 'tgext.socketio.stores.mongo:MongoHistory',
 }
-_NONE = 'tgext.socketio.history.memory:ProcessPositions'
+_NONE = 'tgext.socketio.stores.memory:ProcessPositions'
 
 
 class HistoryPolicy:
