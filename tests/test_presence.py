@@ -326,6 +326,8 @@ class _FakeBus:
 
 
 class _FakeServer:
+    namespace_handlers = {'/chat': None}  # the tracker tells only its server's namespaces
+
     def __init__(self):
         self.told = []
 
@@ -359,3 +361,15 @@ def test_tables_heartbeats_repair_and_expiry():
     assert tracker.stats('/chat', 'room-1') == {'clients': 1, 'users': 1}
     tracker.remove('/chat', 'room-1', 'sid-1')
     assert server.told[5:] == [('presence_leave', 'ann')]
+
+
+def test_a_tracker_tells_only_the_namespaces_of_its_server():
+    """An app with two endpoints has two servers per process, each with a tracker that hears
+    the other's tables: only the server serving the namespace tells its subscribers."""
+    from tgext.socketio.membership import PresenceTracker
+    server = _FakeServer()
+    tracker = PresenceTracker(server, _FakeBus())
+    tracker.add('/elsewhere', 'room-1', 'sid-1', {'id': 'ann'})
+    tracker.add('/chat', 'room-1', 'sid-2', {'id': 'bob'})
+    assert server.told == [('presence_join', 'bob')]
+    assert tracker.stats('/elsewhere', 'room-1') == {'clients': 1, 'users': 1}
