@@ -21,7 +21,7 @@ pingpong: venv assets
 # bench/our_app.py (started as a script by the benchmarks and tests/test_bench.py) imports the
 # examples package, which an install does not provide: the checkout goes on PYTHONPATH.
 test: venv assets servers
-	PYTHONPATH=$(CURDIR) $(PY) -m pytest tests
+	PYTHONPATH=$(CURDIR) $(PY) -m pytest --durations=20 tests
 
 test-fast: venv assets
 	PYTHONPATH=$(CURDIR) $(PY) -m pytest -q $(FAST_TESTS)

@@ -98,7 +98,7 @@ def flood(url, frame, count, seconds, sent):
 
 
 def test_one_client_flooding_events_does_not_hold_back_the_others(server):
-    """1M no-reply events from one client (at most 30 s of them): 50 other clients keep
+    """1M no-reply events from one client (at most 15 s of them): 50 other clients keep
     a round-trip p99 under 50 ms, plain HTTP answers, and RSS grows under 50 MB."""
     probes = [raw_websocket(server.url) for _ in range(50)]
     for number, probe in enumerate(probes):  # warm-up round trip
@@ -107,12 +107,12 @@ def test_one_client_flooding_events_does_not_hold_back_the_others(server):
     before = stats(server)
     sent = [0]
     frame = client_frame(b'42/rooms,["unsubscribe","room-9"]')
-    flooder = threading.Thread(target=flood, args=(server.url, frame, 1000000, 30, sent))
+    flooder = threading.Thread(target=flood, args=(server.url, frame, 1000000, 15, sent))
     flooder.start()
     latencies, http_latencies, rounds = [], [], 0
     try:
         time.sleep(0.5)  # the flood is under way
-        deadline = time.monotonic() + 32
+        deadline = time.monotonic() + 17
         while flooder.is_alive() and time.monotonic() < deadline and rounds < 2000:
             rounds += 1
             for probe in probes:  # one round trip at a time: the latency each one sees

@@ -127,8 +127,8 @@ def test_bursts_of_concurrent_publishes_all_arrive_and_leave_the_bus_listening(c
     process then missed what other processes published. The stock Kombu manager let
     concurrent publishes share one socket: now and then one of them hung forever."""
     _, seen, _ = cluster.subscriber('room', '11')
-    # SecantusDB scans the whole capped collection on every insert: fewer rounds there.
-    rounds, count = (2 if cluster.kind == 'mongodb' else 5), 300
+    # SecantusDB scans the whole capped collection on every insert: one round there.
+    rounds, count = (1 if cluster.kind == 'mongodb' else 5), 300
     for first in range(0, rounds * count, count):
         assert requests.get(cluster.b.url + '/burst', timeout=30, params={
             'channel': 'room-11', 'count': count, 'first': first}).json() == {'published': count}
@@ -243,7 +243,7 @@ for number in range(int(sys.argv[2])):
         print('ok', number, flush=True)
     except PublishError as exc:
         print('failed', number, exc, flush=True)
-    time.sleep(0.05)
+    time.sleep(0.02)  # ~10 s of publishes on Redis: the kill at 3 s and the restart fall inside
 """
 
 

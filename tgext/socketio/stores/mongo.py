@@ -28,6 +28,7 @@ import time
 import uuid
 
 from ..backends import PublishError
+from ..backends.mongo import mongo_client
 from . import position
 
 _HOLE_RETRIES = (0.02, 0.05, 0.1)  # seconds to wait for an insert in flight
@@ -41,8 +42,7 @@ class MongoHistory:
     def __init__(self, url, bus_channel='tgext.socketio'):
         import pymongo
         self._pymongo = pymongo
-        self.client = pymongo.MongoClient(url, serverSelectionTimeoutMS=2000,
-                                          connectTimeoutMS=2000)
+        self.client = mongo_client(pymongo, url)
         database = self.client.get_default_database(default='tgext_socketio')
         self.entries = database[bus_channel + '.history']
         self.meta = database[bus_channel + '.history.meta']
