@@ -99,6 +99,7 @@ class ConsoleHub:
 
 
 def hub_of(server):
+    """The :class:`ConsoleHub` of the console's ``server`` (made on first use)."""
     hub = getattr(server, 'tgext_console', None)
     if hub is None:
         hub = server.tgext_console = ConsoleHub(server)
@@ -106,6 +107,7 @@ def hub_of(server):
 
 
 def current_servers():
+    """The servers of this process's app: the console's and the app's endpoints."""
     return current().servers
 
 
