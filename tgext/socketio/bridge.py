@@ -18,7 +18,6 @@ from .errors import (InternalError, InvalidMethodArgs, MethodAccessDenied, NoSuc
 from .mailbox import Mailbox
 from .middleware import HANDOFF
 from .namespace import event_handlers
-from .operations import user_of
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +85,13 @@ class NamespaceBridge(socketio.Namespace):
         del instance.emit
         if held:  # python-socketio confirms the connection when we return; these follow
             connection.mailbox.put(_send_held, instance, held)
-        activity.connection('connect', self.namespace, sid, user_of(instance))
+        activity.connection('connect', self.namespace, sid, instance)
         return True
 
     def _disconnect(self, sid, reason=None):
         connection = self.connections.pop(sid, None)
         if connection is not None:
-            activity.connection('disconnect', self.namespace, sid, user_of(connection.instance))
+            activity.connection('disconnect', self.namespace, sid, connection.instance)
             connection.mailbox.put(self._finish, connection, reason)
 
     def _finish(self, connection, reason):

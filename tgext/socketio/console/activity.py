@@ -148,10 +148,12 @@ def client_event(namespace, sid, data):
         FEED.note('event', namespace, sid=sid, event=data[0], detail=_detail(data[1:]))
 
 
-def connection(kind, namespace, sid, user=None):
-    """A client connected or disconnected (``kind``; by the bridge)."""
+def connection(kind, namespace, sid, instance):
+    """A client connected or disconnected (``kind``; by the bridge); its user is looked up
+    only while a console watches."""
     if FEED.watched:
-        FEED.note(kind, namespace, sid=sid, user=user)
+        from ..operations import user_of
+        FEED.note(kind, namespace, sid=sid, user=user_of(instance))
 
 
 def watch(servers):
