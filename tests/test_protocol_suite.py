@@ -45,9 +45,10 @@ def run_suite(suite, stock):
         source = (suite / 'test-suite.js').read_text()
         source = source.replace('http://localhost:3000', 'http://127.0.0.1:%d' % port)
         (suite / 'run.js').write_text(source.replace('/socket.io/', '/socketio/'))
+        # --exit: a socket a failed test left open must not keep node waiting forever
         result = subprocess.run(
-            ['npx', 'mocha', '--reporter', 'json', '--timeout', '5000', 'run.js'],
-            cwd=suite, capture_output=True, text=True, timeout=300,
+            ['npx', 'mocha', '--exit', '--reporter', 'json', '--timeout', '5000', 'run.js'],
+            cwd=suite, capture_output=True, text=True, timeout=240,
             env=dict(os.environ, NODE_OPTIONS='--require ./no-keepalive.cjs'))
     finally:
         server.stop()
