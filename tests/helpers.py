@@ -175,7 +175,9 @@ class CuttableProxy:
 
     ``cut()`` resets every connection through it (the peers see a dead network, not
     a clean close) and refuses new ones until ``plug(port)``, which may lead to
-    another server than before.
+    another server than before. ``cut_at_answer(n)`` cuts when the server's ``n``-th
+    answer from now arrives, before it passes: a server killed between doing what
+    it was asked and saying so.
     """
 
     def __init__(self, target_port):
@@ -188,6 +190,7 @@ class CuttableProxy:
         self.url = 'http://127.0.0.1:%d' % self.port
         self.plugged = True
         self.sockets = []
+        self._answers_to_pass = None
         self._lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -208,8 +211,37 @@ class CuttableProxy:
             upstream.settimeout(None)
             with self._lock:
                 self.sockets += [downstream, upstream]
-            for source, sink in ((downstream, upstream), (upstream, downstream)):
-                threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+            for source, sink, answers in ((downstream, upstream, False),
+                                          (upstream, downstream, True)):
+                threading.Thread(target=self._pump, args=(source, sink, answers),
+                                 daemon=True).start()
+
+    def _pump(self, source, sink, answers):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if answers and self._answer_is_cut():
+                    self.cut()
+                    return
+                sink.sendall(data)
+        except OSError:
+            pass
+        _reset(sink)
+
+    def _answer_is_cut(self):
+        with self._lock:
+            if self._answers_to_pass is None:
+                return False
+            if self._answers_to_pass == 0:
+                self._answers_to_pass = None
+                return True
+            self._answers_to_pass -= 1
+            return False
+
+    def cut_at_answer(self, number=1):
+        self._answers_to_pass = number - 1
 
     def cut(self):
         self.plugged = False
@@ -225,18 +257,6 @@ class CuttableProxy:
     def close(self):
         self.cut()
         self.listener.close()
-
-
-def _pump(source, sink):
-    try:
-        while True:
-            data = source.recv(65536)
-            if not data:
-                break
-            sink.sendall(data)
-    except OSError:
-        pass
-    _reset(sink)
 
 
 def _reset(sock):

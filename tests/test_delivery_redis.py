@@ -3,18 +3,26 @@ import json
 import threading
 import time
 
+import pytest
 import redis
 
 from tests import servers
+from tests.helpers import CuttableProxy
+from tgext.socketio import PublishError, history, publish
 from tgext.socketio.backends.redis import RedisManager
 
 
 def _listening(url):
     listener = RedisManager(url)
     received = []
-    threading.Thread(target=lambda: [received.append(json.loads(message)['n'])
+    threading.Thread(target=lambda: [received.append(_number(json.loads(message)))
                                      for message in listener._listen()], daemon=True).start()
     return received
+
+
+def _number(message):
+    """``n`` of a bare ``{'n': n}``, or the data of a ``publish()``'d emit."""
+    return message['n'] if 'n' in message else message['data'][0]
 
 
 def _wait(received, last, timeout=15):
@@ -66,4 +74,38 @@ def test_the_stream_is_trimmed_to_about_maxlen():
         length = redis.Redis.from_url(redis_server.url).xlen('tgext.socketio')
         assert 100 <= length <= 200, length  # MAXLEN ~ trims whole nodes of 100 entries
     finally:
+        servers.close(redis_server)
+
+
+@pytest.mark.parametrize('lost', ['history script', 'bus entry'])
+def test_a_publish_whose_answer_redis_lost_is_delivered_once_at_one_position(lost):
+    """Redis carries out a write of ``publish()`` and dies before answering, then comes
+    back 1 s later: the publish returns (it was not refused), its publication is
+    delivered once and kept once, at the next offset. Raising instead would be a lie:
+    Redis, restarted from its append-only file, delivers what it wrote."""
+    redis_server = servers.Redis()
+    proxy = CuttableProxy(redis_server.port)
+    try:
+        admin = redis.Redis.from_url(redis_server.url)
+        received = _listening(redis_server.url)
+        _wait_for_a_reader(admin)
+        through_proxy = 'redis://127.0.0.1:%d/0' % proxy.port
+        publish('room-1', 0, backend=through_proxy)  # both connections are open now
+        proxy.cut_at_answer(1 if lost == 'history script' else 2)
+        threading.Timer(1, proxy.plug).start()
+        assert publish('room-1', 1, backend=through_proxy)['offset'] == 2
+        _wait(received, 1)
+        assert received == [0, 1]
+        assert [offset['offset'] for _, offset in history('room-1', backend=redis_server.url)
+                ] == [1, 2]
+        sent_twice = (admin.info('commandstats')['cmdstat_eval']['calls'] == 3,
+                      admin.xlen('tgext.socketio') == 3)  # the proof that the answer was lost
+        assert sent_twice == ((True, False) if lost == 'history script' else (False, True))
+        proxy.cut()  # Redis unreachable: refused at once, and not delivered
+        with pytest.raises(PublishError):
+            publish('room-1', 2, backend=through_proxy)
+        time.sleep(0.5)
+        assert received == [0, 1]
+    finally:
+        proxy.close()
         servers.close(redis_server)

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import socketio
 
 from . import PublishError
+from .redis_replies import NotSent, Unanswered, run_until_answered
 
 
 class RedisManager(socketio.RedisManager):
@@ -24,10 +25,11 @@ class RedisManager(socketio.RedisManager):
 
     Publishes wait for a free connection of their own pool (the stock manager
     raised "Too many connections" under a burst and, rebuilding its client,
-    closed the listener's connection); a failed publish is retried once on a
-    new connection, then raises :class:`PublishError`. Each entry carries a
-    unique id, so that a retried publish that had in fact reached Redis is
-    delivered once.
+    closed the listener's connection). A publish Redis never got raises
+    :class:`PublishError` at once; one whose answer was lost (Redis killed in
+    between) is sent again until Redis answers, for ``unanswered_patience``
+    seconds (see :mod:`.redis_replies`). Each entry carries a unique id, so
+    that a publish sent twice is delivered once.
     """
 
     name = 'redis'
@@ -35,6 +37,7 @@ class RedisManager(socketio.RedisManager):
     maxlen = 10000
     block_ms = 5000
     read_count = 500
+    unanswered_patience = 10
 
     def __init__(self, url, channel='tgext.socketio', write_only=False):
         parts = urlsplit(url)
@@ -47,32 +50,26 @@ class RedisManager(socketio.RedisManager):
         super().__init__(url, channel=channel, write_only=write_only,
                          redis_options={'socket_connect_timeout': 2,
                                         'health_check_interval': 10})
-        self._publisher = None
+        self._publish_pool = None
 
-    def _publishing_client(self):
-        if self._publisher is None:
-            module = self._get_redis_module()
-            pool = module.BlockingConnectionPool.from_url(
+    def _publishing_pool(self):
+        if self._publish_pool is None:
+            self._publish_pool = self._get_redis_module().BlockingConnectionPool.from_url(
                 self.redis_url, max_connections=self.publish_pool_size, timeout=5,
                 socket_timeout=5, **self.redis_options)
-            self._publisher = module.Redis(connection_pool=pool)
-        return self._publisher
+        return self._publish_pool
 
     def _publish(self, data):
-        entry = {'m': self.json.dumps(data), 'u': uuid.uuid4().hex}
+        command = ['XADD', self.channel, 'MAXLEN', '~', self.maxlen, '*',
+                   'm', self.json.dumps(data), 'u', uuid.uuid4().hex]
         try:
-            return self._xadd(entry)
-        except Exception:
-            self._publisher = None
-        try:  # one reconnection, for a Redis that restarted since
-            return self._xadd(entry)
-        except Exception as exc:
-            self._publisher = None
+            return run_until_answered(self._publishing_pool(), lambda retry: command,
+                                      self.unanswered_patience)
+        except NotSent as exc:
             raise PublishError('cannot publish to Redis: %s' % exc) from exc
-
-    def _xadd(self, entry):
-        return self._publishing_client().xadd(self.channel, entry, maxlen=self.maxlen,
-                                              approximate=True)
+        except Unanswered as exc:
+            raise PublishError('Redis did not answer a publish, which it may still deliver: '
+                               '%s' % exc) from exc
 
     def _listen(self):
         """Yield each entry's message, reading on from the last id seen."""

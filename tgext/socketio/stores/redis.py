@@ -2,6 +2,8 @@
 
 One Lua script gives a publication its offset and appends it, atomically, so
 concurrent publishers on any number of processes get distinct, ordered offsets.
+Sent again after Redis lost its answer (see :mod:`..backends.redis_replies`),
+it returns the position it gave, if it did.
 The stream is trimmed to the channel's size and expires with its age; the hash
 lives longer (a day past the age), so offsets keep growing while the channel is
 in use. A Redis that lost its data starts the channel over with a new epoch.
@@ -11,9 +13,20 @@ import time
 import uuid
 
 from ..backends import PublishError
+from ..backends.redis_replies import NotSent, Unanswered, run_until_answered
 from . import position
 
 _APPEND = """
+if ARGV[7] == 'retry' then  -- sent again after a lost answer: recorded already?
+  for _, entry in ipairs(redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 100)) do
+    local fields = entry[2]
+    for i = 1, #fields, 2 do
+      if fields[i] == 'u' and fields[i + 1] == ARGV[6] then
+        return {redis.call('HGET', KEYS[2], 'epoch'), tonumber(string.match(entry[1], '^%d+'))}
+      end
+    end
+  end
+end
 local offset = redis.call('HINCRBY', KEYS[2], 'offset', 1)
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if not epoch then
@@ -22,7 +35,7 @@ if not epoch then
 end
 local size = tonumber(ARGV[3])
 if size > 0 then
-  redis.call('XADD', KEYS[1], 'MAXLEN', size, offset .. '-1', 'd', ARGV[2], 't', ARGV[5])
+  redis.call('XADD', KEYS[1], 'MAXLEN', size, offset .. '-1', 'd', ARGV[2], 't', ARGV[5], 'u', ARGV[6])
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
 end
 redis.call('PEXPIRE', KEYS[2], ARGV[4] + 86400000)
@@ -35,23 +48,28 @@ class RedisHistory:
 
     keeps_history = True
 
+    unanswered_patience = 10
+
     def __init__(self, url, bus_channel='tgext.socketio'):
         import redis
         self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         self.prefix = bus_channel + ':history:'
-        self._append = self.client.register_script(_APPEND)
 
     def _keys(self, channel):
         return [self.prefix + 'stream:' + channel, self.prefix + 'meta:' + channel]
 
     def append(self, channel, data, size, seconds):
         now = time.time()
+        arguments = [uuid.uuid4().hex[:12], json.dumps(data, allow_nan=False), size,
+                     max(int(seconds * 1000), 1), repr(now), uuid.uuid4().hex]
         try:
-            epoch, offset = self._append(keys=self._keys(channel), args=[
-                uuid.uuid4().hex[:12], json.dumps(data, allow_nan=False), size,
-                max(int(seconds * 1000), 1), repr(now)])
-        except Exception as exc:
-            raise PublishError('cannot publish to Redis (recording the publication): %s' % exc) from exc
+            epoch, offset = run_until_answered(
+                self.client.connection_pool,
+                lambda retry: ['EVAL', _APPEND, 2] + self._keys(channel) + arguments
+                + ['retry' if retry else 'first'], self.unanswered_patience)
+        except (NotSent, Unanswered) as exc:
+            raise PublishError('cannot publish to Redis (recording the publication): %s'
+                               % exc) from exc
         return position(epoch.decode(), offset)
 
     def top(self, channel):
