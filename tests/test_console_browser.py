@@ -17,6 +17,8 @@ import socketio
 from tests import servers
 from tests.browser import ConsoleErrors, chromium
 from tests.helpers import PYTHON, login, start_app
+from tgext.socketio import bus
+from tgext.socketio.backends.redis import RedisManager
 
 ROWS = "Array.from(document.querySelectorAll('%s')).map(e => e.textContent.trim())"
 
@@ -130,3 +132,23 @@ def test_the_command_line_disconnects_a_user_everywhere(cluster):
         time.sleep(0.05)
     assert [sio.connected for sio in clients] == [False, False, True]
     clients[2].disconnect()
+
+
+def test_a_disconnect_question_heard_twice_acts_once(cluster):
+    """Askers repeat a question until they hear it on the bus: a server that hears it again
+    answers as the first time and does not disconnect the user's new connection."""
+    redis, apps = cluster
+    question = {'method': bus.METHOD, 'kind': 'query', 'what': 'disconnect', 'user': 'user6',
+                'query_id': 'asked-twice', 'host_id': 'test-asker'}
+    asker = RedisManager(redis.url, write_only=True)
+    connections = []
+    for _ in range(2):
+        sio = socketio.Client(reconnection=False)
+        sio.connect(apps[1].url, namespaces=['/chat'], socketio_path='socketio',
+                    transports=['websocket'], headers=login(apps[1].url, 'user6', 'user6'),
+                    wait_timeout=10)
+        connections.append(sio)
+        asker._publish(question)
+        time.sleep(1)
+    assert [sio.connected for sio in connections] == [False, True]
+    connections[1].disconnect()

@@ -23,16 +23,12 @@ that has no connection left elsewhere. Each process computes the changes of
 the cluster-wide membership itself and tells its own subscribers.
 """
 import fnmatch
-import itertools
 import json
 import logging
-import threading
 import time
-import uuid
 
 import gevent
 
-from . import bus as busmodule
 from .errors import SocketIOError
 
 log = logging.getLogger(__name__)
@@ -119,7 +115,6 @@ class PresenceTracker:
         self._dirty = set()
         self._flushing = False
         bus.on('presence', self._received)
-        bus.on('query', self._answer_query)
         bus.when_started(self._start)
 
     # -- local changes -------------------------------------------------------------------
@@ -280,26 +275,6 @@ class PresenceTracker:
                          namespace=namespace, ignore_queue=True)
 
     # -- cluster queries (the CLI) -------------------------------------------------------
-    def _answer_query(self, message):
-        if message.get('what') == 'presence':
-            key = (message.get('namespace'), message.get('channel'))
-            answer = {'table': self.local_table().get(key, {})}
-        elif message.get('what') == 'channels':
-            answer = {'channels': local_channels(self.server)}
-        else:
-            return
-        self.bus.publish('answer', query_id=message.get('query_id'), **answer)
-
-
-def local_channels(server):
-    """``[[namespace, channel, subscribers]]`` of this server's clients."""
-    from . import publishing
-    found = []
-    for namespace, rooms in server.manager.rooms.items():
-        for name, members in rooms.items():
-            if isinstance(name, str) and name.startswith(publishing.ROOM_PREFIX) and members:
-                found.append([namespace, name[len(publishing.ROOM_PREFIX):], len(members)])
-    return found
 
 
 def attach(server, bus):
@@ -333,6 +308,7 @@ def presence(channel, namespace='/', backend=None, bus_channel='tgext.socketio',
     """
     if backend is None:
         return _tracker(namespace).members(namespace, channel)
+    from .ask import ask_cluster
     return ask_cluster(backend, 'presence', namespace, channel, bus_channel, window)['members']
 
 
@@ -341,75 +317,6 @@ def presence_stats(channel, namespace='/', backend=None, bus_channel='tgext.sock
     """``{'clients': N, 'users': M}`` of ``channel`` in ``namespace``, cluster-wide."""
     if backend is None:
         return _tracker(namespace).stats(namespace, channel)
+    from .ask import ask_cluster
     answer = ask_cluster(backend, 'presence', namespace, channel, bus_channel, window)
     return {'clients': answer['clients'], 'users': answer['users']}
-
-
-def ask_cluster(backend, what, namespace=None, channel=None, bus_channel='tgext.socketio',
-                window=1.0, timeout=10.0, **params):
-    """Ask every server on the bus and merge the answers.
-
-    ``what``: 'presence', 'channels' or 'disconnect' (``user=`` or ``sid=``, see
-    :mod:`.operations`); ``params`` travel with the question.
-
-    Runs in any process (plain threads, no gevent needed). The question is
-    repeated until this listener hears it back (so it is subscribed), then
-    answers are collected for ``window`` seconds.
-    """
-    import socketio
-    from . import backends
-    manager = backends.client_manager(backend, channel=bus_channel)
-    if not isinstance(manager, socketio.PubSubManager):
-        raise ValueError('%s has no bus to ask: ask the server process itself'
-                         % backends.redacted(backend))
-    query_id = uuid.uuid4().hex
-    answers = {}
-    heard_own = threading.Event()
-    decoder = busmodule.Bus.__new__(busmodule.Bus)
-    decoder.manager = manager
-
-    def listen():
-        try:
-            for raw in manager._listen():
-                message = decoder.decode(raw)
-                if not message or message.get('query_id') != query_id:
-                    continue
-                if message.get('kind') == 'query':
-                    heard_own.set()
-                elif message.get('kind') == 'answer':
-                    # the first answer: a repeated question finds nothing left to disconnect
-                    answers.setdefault(message.get('host_id'), message)
-        except Exception as exc:  # noqa: BLE001 - reported by the timeout below
-            log.warning('Listening to the bus failed: %s', exc)
-
-    threading.Thread(target=listen, daemon=True).start()
-    question = dict(params, method=busmodule.METHOD, kind='query', host_id='cli-' + query_id,
-                    query_id=query_id, what=what, namespace=namespace, channel=channel)
-    deadline = time.monotonic() + timeout
-    for attempt in itertools.count():
-        manager._publish(question)
-        if heard_own.wait(0.2 if attempt < 10 else 1.0):
-            break
-        if time.monotonic() > deadline:
-            raise TimeoutError('no answer from the bus at %s' % backends.redacted(backend))
-    time.sleep(window)
-    answers = dict(answers)
-    servers = {'servers': len(answers),  # python-socketio servers: one per endpoint and process
-               'processes': len({(a.get('hostname'), a.get('pid')) for a in answers.values()})}
-    if what == 'disconnect':
-        return {**servers, 'disconnected': sum(answer.get('disconnected', 0) for answer in answers.values())}
-    if what == 'channels':
-        counts = {}
-        for answer in answers.values():
-            for namespace_, channel_, count in answer.get('channels', ()):
-                counts[(namespace_, channel_)] = counts.get((namespace_, channel_), 0) + count
-        return {**servers,
-                'channels': [{'namespace': ns, 'channel': ch, 'subscribers': n}
-                             for (ns, ch), n in sorted(counts.items())]}
-    members, clients = {}, 0
-    for answer in answers.values():
-        for member_id, (info, count) in answer.get('table', {}).items():
-            members.setdefault(member_id, info)
-            clients += count
-    return {'clients': clients, 'users': len(members), **servers,
-            'members': [members[member_id] for member_id in sorted(members)]}

@@ -1,17 +1,22 @@
-"""What an operator asks of every server of the cluster: an overview, or to disconnect.
+"""What every server of the cluster answers about itself, and asking it from a server.
 
 Each python-socketio server of the app answers ``query`` messages of the
-bus (see :mod:`.bus`) whose ``what`` is:
+bus (see :mod:`.bus`) whose ``what`` is a key of :data:`ANSWERS`:
 
 * ``'overview'``: this server's process, its connections per namespace (the
   first :data:`LISTED_CONNECTIONS` of them in detail) and its live channels
   with their subscribers and the ids of their presence members;
 * ``'disconnect'``: disconnect this server's connections matching ``sid`` or
-  ``user`` (in ``namespace`` if given) and say how many.
+  ``user`` (in ``namespace`` if given) and say how many;
+* ``'presence'``: its members of ``channel`` in ``namespace``;
+* ``'channels'``: its live channels and their subscriber counts.
 
-:func:`ask` asks from inside a server process (the console);
-:func:`.membership.ask_cluster` from any process (the command line).
+A question heard twice (askers repeat it until they hear it on the bus) gets
+the first answer again, so a ``disconnect`` acts once. :func:`ask` asks from
+inside a server process (the console); :func:`.ask.ask_cluster` from any
+process (the command line).
 """
+import collections
 import os
 import time
 import uuid
@@ -19,7 +24,10 @@ import uuid
 import gevent
 
 from . import bus as busmodule
-from .membership import local_channels
+from . import publishing
+
+#: Answers a server remembers, to give the same one to a question heard again.
+REMEMBERED_ANSWERS = 100
 
 #: Connections described one by one in a server's overview (all are counted).
 LISTED_CONNECTIONS = 200
@@ -30,12 +38,17 @@ _pending = {}  # query id -> {host id: answer} of the asks of this process
 def attach(server, server_bus):
     """Answer the operators' queries on ``server``'s bus (by :func:`.cluster.attach`)."""
     server.tgext_started = time.time()
+    answered = collections.OrderedDict()  # query id -> answer, the most recent ones
 
     def answer(message):
-        respond = ANSWERS.get(message.get('what'))
-        if respond is not None:
-            server_bus.publish('answer', query_id=message.get('query_id'),
-                               **respond(server, message))
+        respond, query_id = ANSWERS.get(message.get('what')), message.get('query_id')
+        if respond is None:
+            return
+        if query_id not in answered:
+            answered[query_id] = respond(server, message)
+            if len(answered) > REMEMBERED_ANSWERS:
+                answered.popitem(last=False)
+        server_bus.publish('answer', query_id=query_id, **answered[query_id])
 
     server_bus.on('query', answer)
     server_bus.on('answer', _collect)
@@ -70,8 +83,7 @@ def overview(server, message=None):
             listed.append({'namespace': namespace, 'sid': sid, 'user': user_of(instance),
                            'address': instance.request.remote_addr,
                            'channels': sorted(getattr(instance, 'channels', ()))})
-    tracker = getattr(server, 'tgext_presence', None)
-    members = tracker.local_table() if tracker is not None else {}
+    members = _presence_table(server)
     return {'pid': os.getpid(), 'hostname': busmodule.HOSTNAME,
             'started': server.tgext_started, 'namespaces': counts, 'connections': listed,
             'channels': [[namespace, channel, subscribers,
@@ -91,7 +103,34 @@ def disconnect(server, message):
     return {'disconnected': len(chosen)}
 
 
-ANSWERS = {'overview': overview, 'disconnect': disconnect}
+def presence(server, message):
+    """This server's members of ``message``'s channel: ``{'table': {id: [info, connections]}}``."""
+    key = (message.get('namespace'), message.get('channel'))
+    return {'table': _presence_table(server).get(key, {})}
+
+
+def channels(server, message=None):
+    """This server's live channels: ``{'channels': [[namespace, channel, subscribers]]}``."""
+    return {'channels': local_channels(server)}
+
+
+def local_channels(server):
+    """``[[namespace, channel, subscribers]]`` of this server's clients."""
+    found = []
+    for namespace, rooms in server.manager.rooms.items():
+        for name, members in rooms.items():
+            if isinstance(name, str) and name.startswith(publishing.ROOM_PREFIX) and members:
+                found.append([namespace, name[len(publishing.ROOM_PREFIX):], len(members)])
+    return found
+
+
+def _presence_table(server):
+    tracker = getattr(server, 'tgext_presence', None)
+    return tracker.local_table() if tracker is not None else {}
+
+
+ANSWERS = {'overview': overview, 'disconnect': disconnect, 'presence': presence,
+           'channels': channels}
 
 
 def ask(servers, what, window=0.5, **params):
