@@ -18,6 +18,7 @@ import kombu
 import socketio
 
 from . import PublishError
+from .unanswered import PATIENCE, NotSent, Unanswered, until_answered
 
 
 class AmqpManager(socketio.KombuManager):
@@ -46,6 +47,7 @@ class AmqpManager(socketio.KombuManager):
     queue_expires = 60      # seconds a queue outlives its listener's last connection
     listen_retry_max = 5    # seconds between a listener's reconnections, at most
     remembered_ids = 10000  # message ids a listener remembers to skip duplicates
+    unanswered_patience = PATIENCE
 
     def __init__(self, url, channel='tgext.socketio', write_only=False):
         super().__init__(url, channel=channel, write_only=write_only, connection_options={
@@ -64,19 +66,29 @@ class AmqpManager(socketio.KombuManager):
 
     def _publish(self, data):
         message = self.json.dumps(data)
-        message_id = uuid.uuid4().hex  # the same for kombu's retries of this publish
+        message_id = uuid.uuid4().hex  # the same for every retry of this publish
         with self._publish_turn:
             if self._failed and time.monotonic() - self._failed[0] < self.retry_after:
                 raise PublishError('cannot publish to RabbitMQ: %s' % self._failed[1])
             try:
-                self._publisher()(message, message_id=message_id,
-                                  confirm_timeout=self.confirm_timeout)
-            except Exception as exc:
-                self._ensured_publish = None
-                self.publisher_connection.collect()
+                until_answered(lambda retry: self._publish_once(message, message_id),
+                               self.unanswered_patience)
+            except (NotSent, Unanswered) as exc:
                 self._failed = (time.monotonic(), exc)
                 raise PublishError('cannot publish to RabbitMQ: %s' % exc) from exc
             self._failed = None
+
+    def _publish_once(self, message, message_id):
+        """Publish and wait for the confirm: :class:`.Unanswered` if it failed on a
+        connection that was up (the broker may have the message), else :class:`.NotSent`."""
+        was_up = self._ensured_publish is not None and self.publisher_connection.connected
+        try:
+            self._publisher()(message, message_id=message_id,
+                              confirm_timeout=self.confirm_timeout)
+        except Exception as exc:
+            self._ensured_publish = None
+            self.publisher_connection.collect()
+            raise (Unanswered if was_up else NotSent)(exc) from exc
 
     def _publisher(self):
         """``producer.publish`` with bounded retries, built once per connection."""

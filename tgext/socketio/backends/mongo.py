@@ -3,7 +3,9 @@
 Each message is a document appended to the capped collection named after the
 channel (in the URL's database, ``tgext_socketio`` by default); each server
 follows it with a tailable-await cursor. A cursor that dies (empty
-collection, server restart) is reopened after the last message seen.
+collection, server restart) is reopened after the last message seen. Each
+document carries its publish's id ``u``: a publish inserted again after a
+lost answer (see :mod:`.unanswered`) is read once.
 
 A MongoDB that restarts without its data (an in-memory server) has lost the
 capped collection, and the first insert after the restart would silently
@@ -16,11 +18,13 @@ server cannot (SecantusDB), reads it by polling until it can tail again.
 import collections
 import datetime
 import time
+import uuid
 
 import socketio
 from bson import ObjectId
 
 from . import PublishError
+from .unanswered import PATIENCE, NotSent, Unanswered, until_answered
 
 _SEEN_MEMORY = 10000
 _REOPEN_WINDOW = datetime.timedelta(seconds=5)
@@ -38,6 +42,7 @@ class MongoManager(socketio.PubSubManager):
 
     name = 'mongodb'
     capped_size = 16 * 1024 * 1024
+    unanswered_patience = PATIENCE  # seconds, see :mod:`.unanswered`
 
     def __init__(self, url, channel='tgext.socketio', write_only=False):
         import pymongo
@@ -83,12 +88,26 @@ class MongoManager(socketio.PubSubManager):
         return True
 
     def _publish(self, data):
+        message_id = uuid.uuid4().hex  # the same for every retry of this publish
         try:
-            self._ensure_collection()
-            self.collection.insert_one({'message': data})
-        except self._pymongo.errors.PyMongoError as exc:
+            until_answered(lambda retry: self._insert(data, message_id),
+                           self.unanswered_patience)
+        except (NotSent, Unanswered, self._pymongo.errors.PyMongoError) as exc:
             self._collection_ready = False
             raise PublishError('cannot publish to MongoDB: %s' % exc) from exc
+
+    def _insert(self, data, message_id):
+        """Insert the message: :class:`.NotSent` when no server was found, :class:`.Unanswered`
+        when the connection failed (MongoDB may have the document)."""
+        errors = self._pymongo.errors
+        try:
+            self._ensure_collection()
+            self.collection.insert_one({'u': message_id, 'message': data})
+        except errors.ServerSelectionTimeoutError as exc:
+            raise NotSent(exc) from exc
+        except errors.ConnectionFailure as exc:
+            self._collection_ready = False
+            raise Unanswered(exc) from exc
 
     def _listen(self):
         seen = _RecentIds(_SEEN_MEMORY)
@@ -99,8 +118,9 @@ class MongoManager(socketio.PubSubManager):
             try:
                 if since is None:  # first start: skip what was published before it
                     since = ObjectId.from_datetime(_utcnow() - _REOPEN_WINDOW)
-                    for document in self.collection.find({'_id': {'$gte': since}}, {'_id': 1}):
-                        seen.add(document['_id'])
+                    for document in self.collection.find({'_id': {'$gte': since}},
+                                                         {'_id': 1, 'u': 1}):
+                        seen.add(_message_id(document))
                 if tailable is None:
                     tailable = self._create_capped() or self._convert_to_capped()
                 elif not tailable:  # polling: the collection may be capped again
@@ -114,7 +134,7 @@ class MongoManager(socketio.PubSubManager):
                         '$natural', 1)
                 for document in cursor:
                     retry_sleep = 0.1
-                    if seen.add(document['_id']):
+                    if seen.add(_message_id(document)):
                         since = ObjectId.from_datetime(
                             document['_id'].generation_time - _REOPEN_WINDOW)
                         yield document['message']
@@ -140,6 +160,11 @@ def _pool_cleared_listener(pymongo, manager):
         manager._collection_ready = False
 
     return type('PoolCleared', (events,), {**ignored, 'pool_cleared': pool_cleared})()
+
+
+def _message_id(document):
+    """The id of a publish: inserted again after a lost answer, it is one message."""
+    return document.get('u', document['_id'])
 
 
 def _utcnow():

@@ -17,7 +17,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import socketio
 
 from . import PublishError
-from .redis_replies import NotSent, Unanswered, run_until_answered
+from .redis_replies import run_once
+from .unanswered import PATIENCE, NotSent, Unanswered, until_answered
 
 
 class RedisManager(socketio.RedisManager):
@@ -28,7 +29,7 @@ class RedisManager(socketio.RedisManager):
     closed the listener's connection). A publish Redis never got raises
     :class:`PublishError` at once; one whose answer was lost (Redis killed in
     between) is sent again until Redis answers, for ``unanswered_patience``
-    seconds (see :mod:`.redis_replies`). Each entry carries a unique id, so
+    seconds (see :mod:`.unanswered`). Each entry carries a unique id, so
     that a publish sent twice is delivered once.
     """
 
@@ -37,7 +38,7 @@ class RedisManager(socketio.RedisManager):
     maxlen = 10000
     block_ms = 5000
     read_count = 500
-    unanswered_patience = 10
+    unanswered_patience = PATIENCE
 
     def __init__(self, url, channel='tgext.socketio', write_only=False):
         parts = urlsplit(url)
@@ -63,8 +64,8 @@ class RedisManager(socketio.RedisManager):
         command = ['XADD', self.channel, 'MAXLEN', '~', self.maxlen, '*',
                    'm', self.json.dumps(data), 'u', uuid.uuid4().hex]
         try:
-            return run_until_answered(self._publishing_pool(), lambda retry: command,
-                                      self.unanswered_patience)
+            return until_answered(lambda retry: run_once(self._publishing_pool(), *command),
+                                  self.unanswered_patience)
         except NotSent as exc:
             raise PublishError('cannot publish to Redis: %s' % exc) from exc
         except Unanswered as exc:

@@ -2,7 +2,7 @@
 
 One Lua script gives a publication its offset and appends it, atomically, so
 concurrent publishers on any number of processes get distinct, ordered offsets.
-Sent again after Redis lost its answer (see :mod:`..backends.redis_replies`),
+Sent again after Redis lost its answer (see :mod:`..backends.unanswered`),
 it returns the position it gave, if it did.
 The stream is trimmed to the channel's size and expires with its age; the hash
 lives longer (a day past the age), so offsets keep growing while the channel is
@@ -13,7 +13,8 @@ import time
 import uuid
 
 from ..backends import PublishError
-from ..backends.redis_replies import NotSent, Unanswered, run_until_answered
+from ..backends.redis_replies import run_once
+from ..backends.unanswered import PATIENCE, NotSent, Unanswered, until_answered
 from . import position
 
 _APPEND = """
@@ -48,7 +49,7 @@ class RedisHistory:
 
     keeps_history = True
 
-    unanswered_patience = 10
+    unanswered_patience = PATIENCE
 
     def __init__(self, url, bus_channel='tgext.socketio'):
         import redis
@@ -63,10 +64,9 @@ class RedisHistory:
         arguments = [uuid.uuid4().hex[:12], json.dumps(data, allow_nan=False), size,
                      max(int(seconds * 1000), 1), repr(now), uuid.uuid4().hex]
         try:
-            epoch, offset = run_until_answered(
-                self.client.connection_pool,
-                lambda retry: ['EVAL', _APPEND, 2] + self._keys(channel) + arguments
-                + ['retry' if retry else 'first'], self.unanswered_patience)
+            epoch, offset = until_answered(lambda retry: run_once(
+                self.client.connection_pool, 'EVAL', _APPEND, 2, *self._keys(channel),
+                *arguments, 'retry' if retry else 'first'), self.unanswered_patience)
         except (NotSent, Unanswered) as exc:
             raise PublishError('cannot publish to Redis (recording the publication): %s'
                                % exc) from exc
