@@ -5,9 +5,9 @@ python bench/our_app.py --port N [--backend URL] [--history RULES] [--presence P
 
 ``--history``: ``socketio.history`` (default ``*:100:300``); ``*:0:0`` keeps no history but still
 gives positions (the baseline of the history rows of ``make bench``).
-``--presence``: the chat's presence channels, space-separated glob patterns (default the
-example's ``room-*``, which the fan-out scenarios subscribe to); ``''`` makes no channel a
-presence channel (the baseline of the presence row of ``make bench``).
+``--presence``: the chat's presence channels, space-separated glob patterns (default none:
+the fan-out rooms are ordinary channels); ``room-*`` (the chat example's) makes the rooms the
+fan-out scenarios subscribe to presence channels (the presence row of ``make bench``).
 """
 from gevent import monkey
 
@@ -68,7 +68,6 @@ if __name__ == '__main__':
     parser.add_argument('--history')
     parser.add_argument('--presence')
     args, sys.argv[1:] = parser.parse_known_args()  # the rest is examples' --host/--port/...
-    if args.presence is not None:
-        SocketIO.chat = type('Chat', (Chat,), {'presence_channels': args.presence.split()})
+    SocketIO.chat = type('Chat', (Chat,), {'presence_channels': (args.presence or '').split()})
     run(functools.partial(make_app, **({'socketio.history': args.history}
                                        if args.history is not None else {})))

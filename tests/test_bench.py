@@ -5,7 +5,7 @@ import os
 import pytest
 
 from bench import report, run
-from tests.helpers import ROOT, client, start_app
+from tests.helpers import client, start_app
 
 
 # Each loadgen scenario, the node reference, the Redis pair and both variant systems once: the
@@ -50,17 +50,19 @@ def test_a_row_naming_its_own_baseline_is_compared_with_it():
     assert entries['h']['ratio'] == 0.9 and entries['h']['baseline_system'] == run.HISTORY_OFF
     assert entries['f']['ratio'] == 2.0 and entries['f']['baseline_system'] == 'python-socketio'
     assert run.command_of(run.HISTORY_OFF, 'fanout')[-2:] == ['--history', '*:0:0']
-    assert run.command_of(run.PRESENCE_OFF, 'fanout')[-2:] == ['--presence', '']
+    assert run.command_of(run.PRESENCE_OFF, 'fanout', run.PRESENCE_ROW)[-2:] == ['--presence', '']
     assert '(baseline: %s)' % run.HISTORY_OFF in report.markdown(
         rows, {'machine': 'm', 'cpus': 2, 'python': '3', 'node': 'n', 'kernel': 'k',
                'date': 'd'}, 1)
 
 
-@pytest.mark.parametrize('switch, presence_channel', [([], True), (['--presence', ''], False)])
-def test_the_fanout_room_is_a_presence_channel_unless_switched_off(switch, presence_channel):
-    """The presence row measures what it says: loadgen's room-1 is a presence channel of the
-    benchmarked app (the chat example's room-*), and not one with ``--presence ''``."""
-    app = start_app([os.path.join(ROOT, 'bench', 'our_app.py')] + switch)
+@pytest.mark.parametrize('row, presence_channel', [
+    (run.PRESENCE_ROW, True), ('fan-out 5,000', False)])
+def test_the_fanout_room_is_a_presence_channel_in_the_presence_row_only(row, presence_channel):
+    """The rows measure what they say: loadgen's room-1 is a presence channel of the
+    benchmarked app in the presence row (the chat example's room-*), and an ordinary channel
+    in the others (5,000 presence joins would take longer than the row's fan-out)."""
+    app = start_app(run.command_of(report.OURS, 'fanout', row)[1:])
     try:
         sio, recorder = client(app.url, '/chat')
         try:

@@ -274,8 +274,6 @@ class PresenceTracker:
         self.server.emit(event, (info, channel), to=publishing.room(channel),
                          namespace=namespace, ignore_queue=True)
 
-    # -- cluster queries (the CLI) -------------------------------------------------------
-
 
 def attach(server, bus):
     server.tgext_presence = PresenceTracker(server, bus)
