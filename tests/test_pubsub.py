@@ -283,7 +283,9 @@ def test_backend_killed_during_a_publish_stream(cluster):
                    'raised but delivered': sorted(set(failed) & set(numbers)),
                    'duplicates': len(numbers) - len(set(numbers))}
               for on, numbers in received.items()}
-    print('%s: %d accepted, raised: %s; %r' % (cluster.kind, len(published), failed, report))
+    first_failure = next((line for line in output.splitlines() if line.startswith('failed')), '')
+    print('%s: %d accepted, raised: %s; %r; first failure: %s' % (
+        cluster.kind, len(published), failed, report, first_failure))
     for on, numbers in received.items():
         assert not report[on]['lost'], 'process %s lost %d of %d accepted publishes: %r' % (
             on, len(report[on]['lost']), len(published), report)

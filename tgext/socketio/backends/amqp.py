@@ -10,6 +10,7 @@ what was routed meanwhile; a queue left without its listener for
 keeps the exchange apart from the transient ``<channel>`` exchange of earlier
 versions (RabbitMQ refuses to redeclare an exchange with another durability).
 """
+import select
 import threading
 import time
 import uuid
@@ -47,7 +48,7 @@ class AmqpManager(socketio.KombuManager):
     queue_expires = 60      # seconds a queue outlives its listener's last connection
     listen_retry_max = 5    # seconds between a listener's reconnections, at most
     remembered_ids = 10000  # message ids a listener remembers to skip duplicates
-    unanswered_patience = PATIENCE
+    unanswered_patience = 3 * PATIENCE  # a node restarted after a crash takes ~10 s to accept
 
     def __init__(self, url, channel='tgext.socketio', write_only=False):
         super().__init__(url, channel=channel, write_only=write_only, connection_options={
@@ -81,7 +82,10 @@ class AmqpManager(socketio.KombuManager):
     def _publish_once(self, message, message_id):
         """Publish and wait for the confirm: :class:`.Unanswered` if it failed on a
         connection that was up (the broker may have the message), else :class:`.NotSent`."""
-        was_up = self._ensured_publish is not None and self.publisher_connection.connected
+        was_up = self._publisher_is_up()
+        if not was_up and self._ensured_publish is not None:  # closed by the broker: renew
+            self._ensured_publish = None
+            self.publisher_connection.collect()
         try:
             self._publisher()(message, message_id=message_id,
                               confirm_timeout=self.confirm_timeout)
@@ -89,6 +93,16 @@ class AmqpManager(socketio.KombuManager):
             self._ensured_publish = None
             self.publisher_connection.collect()
             raise (Unanswered if was_up else NotSent)(exc) from exc
+
+    def _publisher_is_up(self):
+        """The publisher's connection is open and the broker has not closed it. A broker
+        that stopped or died left a close frame or an end of file to read on it; nothing
+        else arrives unasked (each publish reads its own confirm)."""
+        connection = self.publisher_connection
+        if self._ensured_publish is None or not connection.connected:
+            return False
+        readable, _, _ = select.select([connection.connection.sock], [], [], 0)
+        return not readable
 
     def _publisher(self):
         """``producer.publish`` with bounded retries, built once per connection."""
