@@ -83,16 +83,19 @@ class AmqpManager(socketio.KombuManager):
         """Publish and wait for the confirm: :class:`.Unanswered` if it failed on a
         connection that was up (the broker may have the message), else :class:`.NotSent`."""
         was_up = self._publisher_is_up()
-        if not was_up and self._ensured_publish is not None:  # closed by the broker: renew
-            self._ensured_publish = None
-            self.publisher_connection.collect()
+        if not was_up and self._ensured_publish is not None:  # closed by the broker
+            self._drop_publisher()
         try:
             self._publisher()(message, message_id=message_id,
                               confirm_timeout=self.confirm_timeout)
         except Exception as exc:
-            self._ensured_publish = None
-            self.publisher_connection.collect()
+            self._drop_publisher()
             raise (Unanswered if was_up else NotSent)(exc) from exc
+
+    def _drop_publisher(self):
+        """Forget the publisher and its connection: the next publish builds new ones."""
+        self._ensured_publish = None
+        self.publisher_connection.collect()
 
     def _publisher_is_up(self):
         """The publisher's connection is open and the broker has not closed it. A broker

@@ -30,12 +30,12 @@ _SEEN_MEMORY = 10000
 _REOPEN_WINDOW = datetime.timedelta(seconds=5)
 
 
-
 def mongo_client(pymongo, url, **options):
     """A client of ``url`` that fails fast and journals every write (``j: true``): a write
     MongoDB acknowledged survives a kill -9 of the server, so an accepted publish is not lost."""
     return pymongo.MongoClient(url, serverSelectionTimeoutMS=2000, connectTimeoutMS=2000,
                                journal=True, **options)
+
 
 class MongoManager(socketio.PubSubManager):
     """A python-socketio pub/sub manager on a MongoDB capped collection."""

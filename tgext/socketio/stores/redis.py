@@ -8,9 +8,12 @@ The stream is trimmed to the channel's size and expires with its age; the hash
 lives longer (a day past the age), so offsets keep growing while the channel is
 in use. A Redis that lost its data starts the channel over with a new epoch.
 """
+import hashlib
 import json
 import time
 import uuid
+
+from redis.exceptions import NoScriptError
 
 from ..backends import PublishError
 from ..backends.redis_replies import run_once
@@ -42,6 +45,7 @@ end
 redis.call('PEXPIRE', KEYS[2], ARGV[4] + 86400000)
 return {epoch, offset}
 """
+_APPEND_SHA = hashlib.sha1(_APPEND.encode()).hexdigest()  # EVALSHA: not the script each time
 
 
 class RedisHistory:
@@ -63,10 +67,18 @@ class RedisHistory:
         now = time.time()
         arguments = [uuid.uuid4().hex[:12], json.dumps(data, allow_nan=False), size,
                      max(int(seconds * 1000), 1), repr(now), uuid.uuid4().hex]
+        def attempt(retry):
+            keys_and_arguments = [2, *self._keys(channel), *arguments,
+                                  'retry' if retry else 'first']
+            try:
+                return run_once(self.client.connection_pool, 'EVALSHA', _APPEND_SHA,
+                                *keys_and_arguments)
+            except NoScriptError:  # not run: a Redis that has not seen it (yet, or since a restart)
+                return run_once(self.client.connection_pool, 'EVAL', _APPEND,
+                                *keys_and_arguments)
+
         try:
-            epoch, offset = until_answered(lambda retry: run_once(
-                self.client.connection_pool, 'EVAL', _APPEND, 2, *self._keys(channel),
-                *arguments, 'retry' if retry else 'first'), self.unanswered_patience)
+            epoch, offset = until_answered(attempt, self.unanswered_patience)
         except (NotSent, Unanswered) as exc:
             raise PublishError('cannot publish to Redis (recording the publication): %s'
                                % exc) from exc
