@@ -9,8 +9,11 @@ STAMPS := .stamps
 
 # The in-process tier: our own logic and apps spoken to with tgext.socketio.testing; no
 # servers, brokers or browsers (well under a minute). `make test` runs everything.
-FAST_TESTS := tests/test_units.py tests/test_in_process.py tests/test_mailbox.py tests/test_overrides.py \
-              tests/test_widget_rendering.py tests/test_backend_registry.py
+FAST_TESTS := tests/test_layers.py tests/test_public_api.py tests/edge/test_overrides.py \
+              tests/edge/test_handoff.py tests/namespaces/test_handlers.py tests/namespaces/test_hooks.py \
+              tests/namespaces/test_in_process.py tests/namespaces/test_mailbox.py \
+              tests/app/test_mounting.py tests/cli/test_options.py tests/pubsub/test_backend_registry.py \
+              tests/widgets/test_widget_rendering.py
 
 demo: venv assets
 	$(PY) examples/chat/app.py --port $(PORT) --backend memory://
@@ -18,7 +21,7 @@ demo: venv assets
 pingpong: venv assets
 	$(PY) examples/pingpong/app.py --port $(PORT)
 
-# bench/our_app.py (started as a script by the benchmarks and tests/test_bench.py) imports the
+# bench/our_app.py (started as a script by the benchmarks and tests/product/test_bench.py) imports the
 # examples package, which an install does not provide: the checkout goes on PYTHONPATH.
 test: venv assets servers
 	PYTHONPATH=$(CURDIR) $(PY) -m pytest --durations=20 tests

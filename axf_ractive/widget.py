@@ -4,7 +4,7 @@ import time
 import markupsafe
 import tw2.core as twc
 
-from tgext.socketio.runtime import DEFAULT_PATH, current as current_runtime
+from tgext.socketio.namespaces.runtime import DEFAULT_PATH, current as current_runtime
 
 from . import render, resources
 from .serialise import script_json

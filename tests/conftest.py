@@ -1,6 +1,24 @@
 import pytest
 
-from tests.helpers import client, start_app
+from tests.helpers import Process, client, free_port, start_app
+
+
+@pytest.fixture(scope='module')
+def browser():
+    """Headless Debian Chromium (:mod:`tests.browser`), one per test module."""
+    from tests.browser import chromium
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope='module')
+def chat():
+    """The chat as the README's first command serves it."""
+    port = free_port()
+    process = Process(['make', '--no-print-directory', 'demo', 'PORT=%d' % port], port=port,
+                      timeout=120)
+    yield process
+    process.stop()
 
 
 @pytest.fixture(scope='module')
@@ -12,7 +30,7 @@ def pingpong():
 
 @pytest.fixture(scope='module')
 def gallery():
-    process = start_app(['-m', 'tests.apps.gallery'])
+    process = start_app(['-m', 'tests.sample_apps.gallery'])
     yield process
     process.stop()
 
@@ -20,7 +38,7 @@ def gallery():
 @pytest.fixture(scope='session')
 def features():
     """The feature app on the memory backend, as a real gevent server."""
-    process = start_app(['-m', 'tests.apps.features'])
+    process = start_app(['-m', 'tests.sample_apps.features'])
     yield process
     process.stop()
 

@@ -4,9 +4,8 @@
 # each in a virtualenv of its own (.venv-matrix-lowest, .venv-matrix-highest).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-SOCKET_TESTS="tests/test_overrides.py tests/test_units.py tests/test_in_process.py tests/test_abuse.py tests/test_recovery.py tests/test_namespaces.py
-              tests/test_errors_and_auth.py tests/test_pingpong.py tests/test_hardening.py
-              tests/test_security.py"
+SOCKET_TESTS="tests/edge tests/namespaces tests/test_public_api.py tests/pubsub/test_recovery.py
+              tests/product/test_pingpong.py"
 for end in lowest highest; do
     venv=.venv-matrix-$end
     test -x $venv/bin/python || ${PYTHON:-python3} -m venv $venv

@@ -2,26 +2,41 @@
 
 The public API is imported lazily, so that ``tgext.socketio.serving`` can
 monkey-patch the process with gevent before TurboGears is imported.
+
+The package is layered: each layer may import the layers listed before it,
+never one listed after it (``tests/test_layers.py`` checks):
+
+* ``edge``: the wire (WSGI layer and hand-off, python-socketio/engineio and
+  gevent-websocket changes, origins, front-end files, the gevent check);
+* ``namespaces``: the app's runtime, per-connection namespace objects, their
+  mailboxes, dispatch and unit of work, and the hooks features plug into;
+* ``pubsub``: channels, publishing and history, backends and stores, the bus,
+  presence;
+* ``cluster``: health, metrics, operators' questions, the console's live log;
+* ``app``: the TurboGears configuration component, the controller, the server
+  builder and the list of features;
+* ``console`` and ``cli``: the operators' page and the command line;
+* this package, ``serving`` and ``testing``: the public API.
 """
 import importlib
 
 _API = {
-    'SocketIOController': 'controller',
-    'SocketIONamespace': 'namespace',
-    'SocketIOTGNamespace': 'namespace',
-    'on': 'namespace',
-    'PubSubNamespace': 'pubsub',
-    'PubSubTGNamespace': 'pubsub',
-    'publish': 'publishing',
-    'history': 'publishing',
-    'plugme': 'config',
-    'SocketIOConfigurationComponent': 'config',
-    'SocketIOError': 'errors',
-    'PublishError': 'backends',
-    'presence': 'membership',
-    'presence_stats': 'membership',
-    'HealthController': 'health',
-    'MetricsController': 'metrics',
+    'SocketIOController': 'app.controller',
+    'SocketIONamespace': 'namespaces.base',
+    'SocketIOTGNamespace': 'namespaces.base',
+    'on': 'namespaces.base',
+    'PubSubNamespace': 'pubsub.channels',
+    'PubSubTGNamespace': 'pubsub.channels',
+    'publish': 'pubsub.publishing',
+    'history': 'pubsub.publishing',
+    'plugme': 'app.component',
+    'SocketIOConfigurationComponent': 'app.component',
+    'SocketIOError': 'namespaces.errors',
+    'PublishError': 'pubsub.backends',
+    'presence': 'pubsub.presence',
+    'presence_stats': 'pubsub.presence',
+    'HealthController': 'cluster.health',
+    'MetricsController': 'cluster.metrics',
 }
 
 __all__ = sorted(_API)

@@ -15,201 +15,31 @@ process that serves. Importing this module patches nothing: gearbox's
 patching inside that import cannot hand the import lock back
 (``RuntimeError: cannot release un-acquired lock``).
 
-WebSockets are served by gevent-websocket's handler (any
-other handler answers the upgrade with 500 and clients silently stay on
-long-polling) and every accepted socket gets ``TCP_NODELAY``.
-
-gevent-websocket's ``WebSocket`` is made safe for hostile clients
-(:class:`BoundedWebSocket`): it reads a message's length from the frame
-header and refuses one over ``max_http_buffer_size`` with close code 1009
-before reading it, unmasks and validates a payload in C instead of a Python
-loop per byte, sends the close code it is given (gevent-websocket drops it),
-and lets other greenlets run before each message it reads, so that a client
-whose frames are all buffered cannot hold the process for itself.
-The handler asks the application (``websocket_refusal(environ)``) whether
-to refuse an upgrade, and then answers with that status instead of 101.
-
-Each WebSocket holds its connection's objects for as long as it lives, so the
-server trims what an idle one costs (measured in ``docs/performance.md``):
-a 1 KiB read buffer instead of 8 KiB, and, unless ``GEVENT_TRACK_GREENLET_TREE``
-is set, greenlets that do not record who spawned them (a debugging aid).
+WebSockets are served by :mod:`.edge.websocket`'s handler. Unless
+``GEVENT_TRACK_GREENLET_TREE`` is set, greenlets do not record who spawned them
+(a debugging aid that costs ~1.5 KiB per parked greenlet).
 """
 import importlib.util
 import logging
 import os
 import re
-import socket
 import sys
 
-import struct
-import time
-
 import gevent
-from gevent import monkey, pywsgi
-from geventwebsocket.exceptions import ProtocolError, WebSocketError
-from geventwebsocket.handler import WebSocketHandler
-from geventwebsocket.websocket import Header, WebSocket
+from gevent import monkey
+
+from .edge.patching import require_monkey_patching
+from .edge.websocket import NoDelayWSGIServer, SocketIOHandler
 
 log = logging.getLogger(__name__)
-
-#: A WebSocket reader that has not waited for this many seconds lets the others run...
-YIELD_AFTER = 0.001
-#: ...for the shortest timer, which ends once the loop has polled every socket.
-YIELD_SECONDS = 1e-6
-
-#: Close code of a message over the size limit (RFC 6455, 7.4.1).
-MESSAGE_TOO_BIG = 1009
-
-
-class _Header(Header):
-    """A frame header that unmasks a payload with one integer XOR."""
-
-    __slots__ = ()
-
-    def mask_payload(self, payload):
-        length = len(payload)
-        if not length:
-            return payload
-        key = int.from_bytes((self.mask * (length // 4 + 1))[:length], 'big')
-        return (int.from_bytes(payload, 'big') ^ key).to_bytes(length, 'big')
-
-    unmask_payload = mask_payload
-
-
-class BoundedWebSocket(WebSocket):
-    """gevent-websocket's WebSocket, bounded in size and fair to the other greenlets.
-
-    ``max_message_size`` (set by the Engine.IO server to its
-    ``max_http_buffer_size`` when the connection reaches it) caps a message,
-    fragments included; it is checked against the frame header, before the
-    payload is read.
-    """
-
-    __slots__ = ('max_message_size', 'message_size', 'slice_ends')
-
-    default_max_message_size = 1000000
-
-    def __init__(self, environ, stream, handler):
-        super().__init__(environ, stream, handler)
-        self.max_message_size = self.default_max_message_size
-        self.message_size = 0
-        self.slice_ends = 0.0
-
-    def receive(self):
-        # When a client's frames are already buffered, reading them never blocks,
-        # and this greenlet would run until they are all read: after a slice of
-        # YIELD_AFTER seconds of that, it lets the others run. With a timer, not
-        # sleep(0): sleep(0) resumes in the same round of callbacks, and the other
-        # sockets would wait for that round (up to gevent's 5 ms switch interval);
-        # a timer resumes once the loop has polled them.
-        now = time.monotonic()
-        if now >= self.slice_ends:
-            gevent.sleep(YIELD_SECONDS)
-            self.slice_ends = time.monotonic() + YIELD_AFTER
-        return super().receive()
-
-    def read_frame(self):
-        """gevent-websocket's ``read_frame``, with the size check before the read."""
-        header = _Header.decode_header(self.stream)
-        if header.flags:
-            raise ProtocolError
-        if header.opcode == self.OPCODE_CONTINUATION:
-            self.message_size += header.length
-        elif header.opcode in (self.OPCODE_TEXT, self.OPCODE_BINARY):
-            self.message_size = header.length
-        if self.message_size > self.max_message_size:
-            self.close(MESSAGE_TOO_BIG, 'message over max_http_buffer_size')
-            raise WebSocketError('message of %d bytes refused' % self.message_size)
-        if not header.length:
-            return header, b''
-        payload = self.raw_read(header.length)
-        if len(payload) != header.length:
-            raise WebSocketError('Unexpected EOF reading frame payload')
-        if header.mask:
-            payload = header.unmask_payload(payload)
-        return header, payload
-
-    def validate_utf8(self, payload):
-        """Nothing here: decoding the whole message (in C) rejects invalid UTF-8 with
-        close code 1007; gevent-websocket's validator is a Python loop per byte."""
-
-    def close(self, code=1000, message=b''):
-        """Send a close frame with ``code`` (gevent-websocket leaves it out) and let go
-        of the stream; the socket itself is the handler's to close."""
-        if self.closed:
-            return
-        reason = message.encode('utf-8') if isinstance(message, str) else bytes(message or b'')
-        body = struct.pack('!H', code) + reason[:123]
-        try:
-            self.raw_write(bytes(Header.encode_header(True, self.OPCODE_CLOSE, b'', len(body), 0))
-                           + body)
-        except (OSError, TypeError):
-            pass  # the peer is gone: nothing to tell it
-        finally:
-            self.closed = True
-            self.stream = self.raw_write = self.raw_read = self.environ = None
-
-
-class SocketIOHandler(WebSocketHandler):
-    """gevent-websocket's handler, reading through a small buffer, with bounded
-    WebSockets and refusals before the upgrade.
-
-    pywsgi gives every connection an 8 KiB read buffer that a WebSocket keeps
-    for its whole life; Socket.IO frames are small, and a larger read goes
-    straight past the buffer anyway.
-    """
-
-    read_buffer_size = 1024
-
-    def __init__(self, sock, address, server):
-        super().__init__(sock, address, server)
-        self.rfile.close()  # the socket stays open
-        self.rfile = sock.makefile('rb', self.read_buffer_size)
-
-    def upgrade_websocket(self):
-        """Answer a refused upgrade (see ``websocket_refusal``) with its status, not 101."""
-        refusal = getattr(self.application, 'websocket_refusal', None)
-        if refusal is not None and self.environ.get('REQUEST_METHOD') == 'GET' \
-                and self.environ.get('HTTP_UPGRADE', '').lower() == 'websocket':
-            refused = refusal(self.environ)
-            if refused:
-                status, reason = refused
-                body = reason.encode('utf-8')
-                self.start_response(status, [('Content-Type', 'text/plain; charset=utf-8'),
-                                             ('Content-Length', str(len(body))),
-                                             ('Connection', 'close')])
-                return [body]
-        return super().upgrade_websocket()
-
-    def upgrade_connection(self):
-        result = super().upgrade_connection()
-        plain = getattr(self, 'websocket', None)
-        if plain is not None and not isinstance(plain, BoundedWebSocket):
-            plain.closed = True  # it must never write: its replacement owns the stream
-            self.websocket = BoundedWebSocket(self.environ, plain.stream, self)
-            self.environ['wsgi.websocket'] = self.websocket
-        return result
-
-
-class NoDelayWSGIServer(pywsgi.WSGIServer):
-    """gevent's WSGI server with Nagle's algorithm off on every connection.
-
-    Without it, back-to-back small frames (ten ``bang!`` in a row) wait for
-    delayed ACKs, about 40 ms each.
-    """
-
-    def handle(self, client_socket, address):
-        client_socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return super().handle(client_socket, address)
 
 
 def make_server(app, host='127.0.0.1', port=8080, access_log=False):
     """A ready-to-start gevent server for ``app`` with WebSocket support.
 
-    Raises :class:`~tgext.socketio.patching.NotMonkeyPatched` with the fix
+    Raises :class:`~tgext.socketio.edge.patching.NotMonkeyPatched` with the fix
     unless gevent patched the process before TurboGears was imported.
     """
-    from .patching import require_monkey_patching
     require_monkey_patching()
     if 'GEVENT_TRACK_GREENLET_TREE' not in os.environ:
         gevent.config.track_greenlet_tree = False  # ~1.5 KiB less per parked greenlet

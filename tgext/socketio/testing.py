@@ -27,7 +27,7 @@ import gevent.event
 import socketio.packet
 from webob import Request
 
-from .middleware import IN_PROCESS
+from .edge.middleware import IN_PROCESS
 
 _POLL_FAILURES = (OSError, ValueError, KeyError)
 

@@ -1,14 +1,13 @@
 """The live console: a page an operator mounts to see and steer the whole cluster.
 
-See :class:`.controller.ConsoleController`. Imported lazily: the servers
-record activity (:mod:`.activity`) without loading the page's widgets.
+Owns the page (:class:`.controller.ConsoleController`), its widgets
+(:mod:`.widgets`), its Socket.IO namespace (:mod:`.namespace`) and the summary
+of the servers' answers it shows (:mod:`.overview`). What it shows comes from
+every server's live log (:mod:`tgext.socketio.cluster.activity`).
+
+May use: the ``app``, ``cluster``, ``pubsub``, ``namespaces`` and ``edge`` layers,
+and ``axf_ractive``.
 """
-import importlib
+from .controller import ConsoleController
 
 __all__ = ['ConsoleController']
-
-
-def __getattr__(name):
-    if name != 'ConsoleController':
-        raise AttributeError('module %r has no attribute %r' % (__name__, name))
-    return importlib.import_module('.controller', __name__).ConsoleController

@@ -3,8 +3,8 @@ import markupsafe
 from tg import expose, request
 from tg.predicates import Predicate
 
-from ..controller import SocketIOController
-from .namespace import NAMESPACE, ConsoleNamespace
+from ..app.controller import SocketIOController
+from .namespace import NAMESPACE, ConsoleNamespace, hub_of
 from .widgets import Channels, Cluster, LiveLog, PublishForm
 
 PAGE = markupsafe.Markup("""<!DOCTYPE html>
@@ -51,7 +51,6 @@ class ConsoleController(SocketIOController):
         """The console page; Engine.IO requests go to the console's Socket.IO server."""
         if 'EIO' in request.GET:
             return super().index(*args, **kw)
-        from .namespace import hub_of
         overview = hub_of(self.server).overview()
         return PAGE.format(cluster=Cluster.req(id='console-cluster', overview=overview).display(),
                            channels=Channels.req(id='console-channels',

@@ -17,12 +17,12 @@ import time
 import gevent
 import gevent.lock
 
-from .. import operations, publishing
-from ..backends import PublishError
-from ..errors import SocketIOError
-from ..namespace import SocketIONamespace
-from ..runtime import current
-from . import activity
+from ..cluster import activity, operations
+from ..namespaces.base import SocketIONamespace
+from ..namespaces.errors import SocketIOError
+from ..namespaces.runtime import current
+from ..pubsub import publishing
+from ..pubsub.backends import PublishError
 from .overview import summarize
 
 NAMESPACE = '/tgext-console'

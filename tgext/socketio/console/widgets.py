@@ -8,6 +8,7 @@ import tw2.core as twc
 
 from axf_ractive import RactiveWidget, on_event
 
+from ..namespaces.runtime import current
 from .namespace import NAMESPACE
 
 
@@ -139,7 +140,6 @@ class PublishForm(ConsoleWidget):
 
     def prepare(self):
         super().prepare()
-        from ..runtime import current
         runtime = current()
         self.safe_modify('bindings')  # errors of this console's requests, as the app names them
         self.bindings.append(on_event(runtime.error_event if runtime else 'error', set='error'))

@@ -1,0 +1,66 @@
+"""The internals of python-socketio, python-engineio and gevent-websocket we build on.
+
+tgext.socketio.edge.overrides, .edge.websocket and .pubsub.backends override or call these; each is
+listed here with the parameters we rely on, so that a release that renames or
+reshapes one fails this test by name instead of breaking clients at run time.
+`make test-matrix` runs it at both ends of the pinned range.
+"""
+import inspect
+
+import engineio
+import engineio.socket
+import geventwebsocket.handler
+import geventwebsocket.websocket
+import pytest
+import socketio
+
+# (owner, attribute, the leading parameters after self we rely on, or None for "exists")
+INTERNALS = [
+    (engineio.Server, 'start_background_task', ['target']),
+    (engineio.Server, 'handle_request', ['environ', 'start_response']),
+    (engineio.Server, 'disconnect', ['sid']),
+    (engineio.socket.Socket, '_send_ping', []),
+    (engineio.socket.Socket, 'send', ['pkt']),
+    (engineio.socket.Socket, 'close', ['wait', 'abort', 'reason']),
+    (socketio.Server, '_engineio_server_class', []),
+    (socketio.Server, '_handle_event', ['eio_sid', 'namespace', 'id', 'data']),
+    (socketio.Server, '_handle_eio_connect', ['eio_sid', 'environ']),
+    (socketio.Server, '_handle_eio_message', ['eio_sid', 'data']),
+    (socketio.Server, '_handle_eio_disconnect', ['eio_sid', 'reason']),
+    (socketio.Server, '_send_packet', ['eio_sid', 'pkt']),
+    (socketio.Server, '_send_eio_packet', ['eio_sid', 'eio_pkt']),
+    (socketio.PubSubManager, '_publish', ['data']),
+    (socketio.PubSubManager, '_listen', []),
+    (socketio.PubSubManager, '_thread', []),
+    (socketio.KombuManager, '_exchange', []),
+    (socketio.KombuManager, '_connection', []),
+    (geventwebsocket.websocket.WebSocket, 'read_frame', []),
+    (geventwebsocket.websocket.WebSocket, 'receive', []),
+    (geventwebsocket.websocket.WebSocket, 'close', ['code', 'message']),
+    (geventwebsocket.websocket.Header, 'mask_payload', ['payload']),
+    (geventwebsocket.handler.WebSocketHandler, 'upgrade_websocket', []),
+    (geventwebsocket.handler.WebSocketHandler, 'upgrade_connection', []),
+]
+
+
+@pytest.mark.parametrize('owner, name, parameters', INTERNALS,
+                         ids=['%s.%s' % (owner.__name__, name) for owner, name, _ in INTERNALS])
+def test_the_internal_we_build_on_is_still_there(owner, name, parameters):
+    member = inspect.getattr_static(owner, name, None)
+    assert member is not None, '%s.%s is gone: see tgext.socketio.edge.overrides and .edge.websocket' % (
+        owner.__name__, name)
+    function = getattr(owner, name)
+    found = [p for p in inspect.signature(function).parameters if p != 'self']
+    assert found[:len(parameters)] == parameters, '%s.%s%s changed' % (
+        owner.__name__, name, inspect.signature(function))
+
+
+def test_the_state_we_read_is_still_there():
+    server = socketio.Server(async_mode='threading')
+    assert server.manager_initialized is False and server.environ == {}
+    assert hasattr(server, '_binary_packet')
+    eio = engineio.Server(async_mode='threading')
+    assert eio.sockets == {} and eio.ping_interval and eio.max_http_buffer_size
+    eio_socket = engineio.socket.Socket(eio, 'sid')
+    assert (eio_socket.closing, eio_socket.closed) == (False, False)
+    assert hasattr(eio_socket, 'last_ping') and eio_socket.queue.qsize() == 0

@@ -1,0 +1,312 @@
+"""The python-socketio server of tgext.socketio.
+
+Changes to python-socketio's behaviour:
+
+* client events of namespaces that keep a mailbox per connection (a handler
+  with ``mailbox_of(sid)`` and ``receive(sid, ack_id, data)``, such as
+  :class:`tgext.socketio.namespaces.bridge.NamespaceBridge`) go to the
+  connection's mailbox instead of a greenlet per event;
+* a client that stops reading is dropped, instead of growing the server's
+  memory without bound: when more than ``max_queued_packets`` packets have
+  waited for it for ``slow_client_timeout`` seconds, or ten times as many at
+  any moment (a client that reads drains a burst well before either);
+* disconnecting a client never waits for it to poll (python-engineio would
+  hold the request that caused it, e.g. a malformed polling POST, forever),
+  and its ping timer dies with it;
+* the wait for the next ping is a timer, not a sleeping greenlet per connection;
+* oversized bodies and requests of closing sessions get clear HTTP refusals;
+* each client has an inbound budget: once ``max_queued_events`` of its events
+  (or ``max_queued_bytes`` of them) wait in its mailbox, or its binary attachments pass ``max_attachments`` or
+  ``max_http_buffer_size`` bytes, it gets an ``error`` event
+  (``too_many_events``, ``attachments_too_large``) and is disconnected;
+* at most ``max_sessions_per_address`` sessions per client address (0: no
+  limit); the next handshake gets 429;
+* the server counts what it does (:class:`Counters`, exposed by
+  :mod:`tgext.socketio.cluster.metrics`).
+"""
+import collections
+import logging
+import math
+import socket
+import time
+
+import engineio
+import engineio.socket
+import gevent
+import socketio
+
+from socketio import packet
+
+log = logging.getLogger(__name__)
+
+#: What a :class:`Server` counts.
+COUNTERS = ('events_in', 'events_out', 'deliveries', 'slow_client_drops')
+
+
+class Counters:
+    """Events received from clients, emitted (one per call, whatever the number of
+    recipients), event packets written to clients, clients dropped for not reading."""
+
+    __slots__ = COUNTERS
+
+    def __init__(self):
+        for name in COUNTERS:
+            setattr(self, name, 0)
+
+
+class EngineIOServer(engineio.Server):
+    """python-engineio whose disconnects neither wait nor leave a ping timer behind,
+    and whose idle connections hold no greenlet stack for their next ping."""
+
+    #: Sessions one client address may hold at once (0: no limit).
+    max_sessions_per_address = 100
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sessions_per_address = collections.Counter()
+        self.session_addresses = {}
+        # python-engineio announces int(interval + grace) * 1000 ms: a 0.3 s interval would be
+        # announced as 0, and clients would time out at once. Round the announcement up to
+        # whole seconds instead (pings still go every ping_interval).
+        self.ping_interval_grace_period += math.ceil(self.ping_interval) - self.ping_interval
+
+    def session_opened(self, sid, environ):
+        address = environ.get('REMOTE_ADDR')
+        self.session_addresses[sid] = address
+        self.sessions_per_address[address] += 1
+
+    def session_closed(self, sid):
+        if sid in self.session_addresses:
+            address = self.session_addresses.pop(sid)
+            self.sessions_per_address[address] -= 1
+            if self.sessions_per_address[address] <= 0:
+                del self.sessions_per_address[address]
+
+    def start_background_task(self, target, *args, **kwargs):
+        if getattr(target, '__func__', None) is engineio.socket.Socket._send_ping:
+            # python-engineio's Socket._send_ping sleeps out the ping interval in a
+            # greenlet of its own; a timer that starts a greenlet when the interval
+            # is over costs an idle connection no stack.
+            engineio_socket = target.__self__
+            timer = gevent.get_hub().loop.timer(self.ping_interval)
+            # update: an idle hub's cached time is stale, and the first ping would come early
+            timer.start(gevent.spawn, _send_ping_now, engineio_socket, update=True)
+            engineio_socket.tgext_ping_timer = timer
+            return timer
+        return super().start_background_task(target, *args, **kwargs)
+
+    def stop_ping_timer(self, sid):
+        """Cancel the timer of the next ping of ``sid``."""
+        timer = getattr(self.sockets.get(sid), 'tgext_ping_timer', None)
+        if timer is not None:
+            timer.close()
+
+    def handle_request(self, environ, start_response):
+        """python-engineio's answer, with clear refusals where it has none.
+
+        A body over ``max_http_buffer_size`` gets 413 without being read, and
+        a request for a session that is closing gets 400 (python-engineio
+        raises ``KeyError`` there), a handshake from an address that holds
+        ``max_sessions_per_address`` sessions gets 429.
+        """
+        query = environ.get('QUERY_STRING', '')
+        if 'sid=' not in query and self.max_sessions_per_address and \
+                self.sessions_per_address[environ.get('REMOTE_ADDR')] \
+                >= self.max_sessions_per_address:
+            log.warning('Refused a session to %s: it holds %d', environ.get('REMOTE_ADDR'),
+                        self.max_sessions_per_address)
+            return _refuse(start_response, '429 Too Many Requests',
+                           'too many sessions from this address (max_sessions_per_address)')
+        websocket = environ.get('wsgi.websocket')
+        if websocket is not None and hasattr(websocket, 'max_message_size'):
+            websocket.max_message_size = self.max_http_buffer_size  # checked before reading
+        try:
+            length = int(environ.get('CONTENT_LENGTH') or 0)
+        except ValueError:
+            return _refuse(start_response, '400 Bad Request', 'invalid Content-Length')
+        if length > self.max_http_buffer_size:
+            return _refuse(start_response, '413 Payload Too Large',
+                           'payload over max_http_buffer_size')
+        try:
+            return super().handle_request(environ, start_response)
+        except KeyError:
+            return _refuse(start_response, '400 Bad Request', 'session is closed')
+
+    def disconnect(self, sid=None):
+        closing = [sid] if sid is not None else list(self.sockets)
+        for closing_sid in closing:
+            engineio_socket = self.sockets.get(closing_sid)
+            if engineio_socket is not None:  # closed while still listed: hooks can find it
+                engineio_socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
+                self.sockets.pop(closing_sid, None)
+
+
+class Server(socketio.Server):
+    """A python-socketio server for per-connection namespace objects."""
+
+    def __init__(self, *args, max_queued_packets=1000, slow_client_timeout=5,
+                 max_queued_events=1000, max_queued_bytes=10000000, max_attachments=100,
+                 max_sessions_per_address=100, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_queued_packets = max_queued_packets
+        self.slow_client_timeout = slow_client_timeout
+        self.max_queued_events = max_queued_events
+        self.max_queued_bytes = max_queued_bytes
+        self._inbound_size = 0
+        self.max_attachments = max_attachments
+        self.eio.max_sessions_per_address = max_sessions_per_address
+        self._backlogged_since = {}
+        self._dropping = set()
+        self._attachment_bytes = {}
+        self.counters = Counters()
+
+    def _engineio_server_class(self):
+        return EngineIOServer
+
+    def emit(self, *args, **kwargs):
+        self.counters.events_out += 1
+        return super().emit(*args, **kwargs)
+
+    def _handle_event(self, eio_sid, namespace, id, data):
+        self.counters.events_in += 1
+        namespace = namespace or '/'
+        bridge = self.namespace_handlers.get(namespace)
+        mailbox_of = getattr(bridge, 'mailbox_of', None)
+        if mailbox_of is None:
+            return super()._handle_event(eio_sid, namespace, id, data)
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        if sid is None or not self.manager.is_connected(sid, namespace):
+            return
+        mailbox = mailbox_of(sid)
+        if mailbox is not None:
+            size, self._inbound_size = self._inbound_size, 0
+            if len(mailbox) >= self.max_queued_events \
+                    or mailbox.weight + size > self.max_queued_bytes:
+                # The client sends faster than its events run: refuse it, rather than
+                # queue without bound (its mailbox jobs go with it).
+                mailbox.clear()
+                return self._refuse_client(
+                    eio_sid, namespace, 'too_many_events',
+                    'more than %d events or %d bytes waiting to run'
+                    % (self.max_queued_events, self.max_queued_bytes))
+            mailbox.weigh_next(size)
+        bridge.receive(sid, id, data)
+
+    def _handle_eio_message(self, eio_sid, data):
+        """python-socketio's, with the binary attachments of a packet bounded."""
+        if eio_sid in self._dropping:
+            return
+        pending = self._binary_packet.get(eio_sid)
+        size = len(data)
+        if pending is not None:
+            size += self._attachment_bytes.get(eio_sid, 0)
+            if size > self.eio.max_http_buffer_size:
+                return self._refuse_attachments(eio_sid, pending)
+            self._attachment_bytes[eio_sid] = size
+        self._inbound_size = size  # what an event of this message weighs in its mailbox
+        try:
+            super()._handle_eio_message(eio_sid, data)
+        finally:
+            self._inbound_size = 0
+        pending = self._binary_packet.get(eio_sid)
+        if pending is None:
+            self._attachment_bytes.pop(eio_sid, None)
+        elif pending.attachment_count > self.max_attachments:
+            self._refuse_attachments(eio_sid, pending)
+
+    def _refuse_attachments(self, eio_sid, pending):
+        self._binary_packet.pop(eio_sid, None)
+        self._attachment_bytes.pop(eio_sid, None)
+        self._refuse_client(eio_sid, pending.namespace or '/', 'attachments_too_large',
+                            'binary attachments over max_attachments (%d) or '
+                            'max_http_buffer_size (%d bytes)'
+                            % (self.max_attachments, self.eio.max_http_buffer_size))
+
+    def _refuse_client(self, eio_sid, namespace, name, message):
+        """Tell the client why in an ``error`` event, then disconnect it."""
+        if eio_sid in self._dropping:
+            return  # already on its way out (a slow client, or refused a moment ago)
+        log.warning('Disconnecting client %s: %s (%s)', eio_sid, name, message)
+        bridge = self.namespace_handlers.get(namespace)
+        event = getattr(bridge, 'error_event', 'error')
+        self._dropping.add(eio_sid)
+        try:
+            self._send_packet_now(eio_sid, self.packet_class(
+                packet.EVENT, namespace=namespace,
+                data=[event, {'name': name, 'message': message}]))
+            self.eio.disconnect(eio_sid)  # the error, then the CLOSE packet, are sent
+        finally:
+            self._dropping.discard(eio_sid)
+
+    def _send_packet_now(self, eio_sid, pkt):
+        socketio.Server._send_packet(self, eio_sid, pkt)
+
+    def _handle_eio_connect(self, eio_sid, environ):
+        self.eio.session_opened(eio_sid, environ)
+        return super()._handle_eio_connect(eio_sid, environ)
+
+    def _handle_eio_disconnect(self, eio_sid, reason):
+        self.eio.stop_ping_timer(eio_sid)
+        self.eio.session_closed(eio_sid)
+        self._backlogged_since.pop(eio_sid, None)
+        self._binary_packet.pop(eio_sid, None)  # python-socketio keeps a half-received one
+        self._attachment_bytes.pop(eio_sid, None)
+        super()._handle_eio_disconnect(eio_sid, reason)
+
+    def _send_eio_packet(self, eio_sid, eio_pkt):
+        if self._keeps_up(eio_sid):
+            self.counters.deliveries += 1
+            super()._send_eio_packet(eio_sid, eio_pkt)
+
+    def _send_packet(self, eio_sid, pkt):
+        if self._keeps_up(eio_sid):
+            if pkt.packet_type in (packet.EVENT, packet.BINARY_EVENT):
+                self.counters.deliveries += 1
+            super()._send_packet(eio_sid, pkt)
+
+    def _keeps_up(self, eio_sid):
+        """False (and the client on its way out) if too much already waits for it."""
+        if eio_sid in self._dropping:
+            return False
+        engineio_socket = self.eio.sockets.get(eio_sid)
+        queued = engineio_socket.queue.qsize() if engineio_socket is not None else 0
+        if queued < self.max_queued_packets:
+            self._backlogged_since.pop(eio_sid, None)
+            return True
+        since = self._backlogged_since.setdefault(eio_sid, time.monotonic())
+        if queued < 10 * self.max_queued_packets \
+                and time.monotonic() - since < self.slow_client_timeout:
+            return True
+        log.warning('Dropping slow client %s: %d packets queued for %.1f s', eio_sid, queued,
+                    time.monotonic() - since)
+        self._backlogged_since.pop(eio_sid, None)
+        self._dropping.add(eio_sid)
+        engineio_socket.queue.queue.clear()  # free the memory now
+        websocket = self.environ.get(eio_sid, {}).get('wsgi.websocket')
+        if websocket is not None:  # unblock a writer stuck on a full TCP buffer
+            try:
+                websocket.stream.handler.socket.shutdown(socket.SHUT_RDWR)
+            except (OSError, AttributeError):
+                pass
+        # Not inline: we may be in the middle of a broadcast to this client's rooms.
+        self.start_background_task(self._drop, eio_sid)
+        return False
+
+    def _drop(self, eio_sid):
+        self.counters.slow_client_drops += 1
+        try:
+            self.eio.disconnect(eio_sid)
+        finally:
+            self._dropping.discard(eio_sid)
+
+
+def _send_ping_now(engineio_socket):
+    """The end of python-engineio's ``Socket._send_ping``, once its interval is over."""
+    if not engineio_socket.closing and not engineio_socket.closed:
+        engineio_socket.last_ping = time.time()
+        engineio_socket.send(engineio.packet.Packet(engineio.packet.PING))
+
+
+def _refuse(start_response, status, reason):
+    start_response(status, [('Content-Type', 'text/plain'), ('Connection', 'close')])
+    return [reason.encode('utf-8')]

@@ -1,0 +1,105 @@
+"""PubSubNamespace: clients subscribe to channels that anyone can publish to."""
+from ..namespaces import dispatch, hooks
+from ..namespaces.base import SocketIONamespace
+from ..namespaces.errors import (InvalidMethodArgs, MethodAccessDenied, SocketIOError,
+                                 SubscriptionRejected)
+from . import publishing
+from .presence import PresenceMixin
+
+
+class PubSubNamespace(PresenceMixin, SocketIONamespace):
+    """A namespace whose clients subscribe to channels.
+
+    The client emits ``('subscribe', name, *args)``; the server calls
+    ``subscribe_<name>(*args)`` (with ``@require``/``@validate`` applied),
+    which returns the channel to join, ``None`` for ``name`` itself, or
+    ``False`` to refuse. A refusal (``False``, a denied predicate, invalid
+    arguments, an error) sends a ``subscription_rejected`` error and joins
+    nothing. The acknowledgement is the channel. ``('unsubscribe', channel)``
+    leaves it. Every subscriber receives ``publication(data, channel, position)``.
+    Both are told to the server's ``channel_joined`` and ``channel_left`` hooks
+    (presence listens there).
+
+    ``('recover', since, name, *args)`` subscribes like ``subscribe`` and
+    acknowledges with what the client missed since ``since`` (its last
+    position, or ``{"time": t}``): ``{"channel", "recovered", "publications":
+    [[data, position], ...], "position"}``. ``('history', channel, options)``
+    answers a subscriber with the channel's kept publications.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.channels = set()
+
+    def on_subscribe(self, name, *args):
+        hook = None
+        if isinstance(name, str) and name.isidentifier():
+            hook = getattr(self, 'subscribe_' + name, None)
+        if not callable(hook):
+            raise SubscriptionRejected('no subscription named %r' % (name,))
+        try:
+            channel = dispatch.call(hook, args, self.request.environ)
+        except SocketIOError as error:
+            raise SubscriptionRejected(error.message, reason=error.name, **error.details) from None
+        if channel is False:
+            raise SubscriptionRejected('subscription to %r refused' % (name,))
+        if channel is None:
+            channel = name
+        self.join(publishing.room(channel))
+        self.channels.add(channel)
+        server_hooks = hooks.of(self.server)
+        if server_hooks.channel_joined:
+            server_hooks.call('channel_joined', self, channel)
+        return channel
+
+    def on_unsubscribe(self, channel):
+        if not isinstance(channel, str):  # a list is unhashable: no traceback for it
+            raise InvalidMethodArgs('a channel is a string')
+        if channel in self.channels:
+            self.leave(publishing.room(channel))
+            self.channels.discard(channel)
+            server_hooks = hooks.of(self.server)
+            if server_hooks.channel_left:
+                server_hooks.call('channel_left', self, channel)
+        return channel
+
+    def on_recover(self, since, name, *args):
+        if not isinstance(since, dict):
+            raise InvalidMethodArgs('since is a position {"epoch", "offset"} or {"time": t}')
+        channel = self.on_subscribe(name, *args)  # live publications flow from here on
+        target = self._publishing_target()
+        publications, recovered = _read(target, channel, since)
+        return {'channel': channel, 'recovered': recovered,
+                'publications': [[data, position] for data, position in publications],
+                'position': publications[-1][1] if publications else target.history.top(channel)}
+
+    def on_history(self, channel, options=None):
+        if not isinstance(channel, str) or not isinstance(options or {}, dict):
+            raise InvalidMethodArgs('history takes a channel and {"limit", "since"}')
+        if channel not in self.channels:
+            raise MethodAccessDenied('subscribe to %r to read its history' % channel)
+        options = options or {}
+        publications, recovered = _read(self._publishing_target(), channel,
+                                        options.get('since'), options.get('limit'))
+        return {'channel': channel, 'recovered': recovered,
+                'publications': [[data, position] for data, position in publications]}
+
+    def publish(self, channel, data):
+        """Deliver ``data`` to every subscriber of ``channel`` in this namespace."""
+        return publishing.publish_to(self._publishing_target(), channel, data, self.namespace)
+
+    def _publishing_target(self):
+        return publishing.target_of(self.server)
+
+
+def _read(target, channel, since, limit=None):
+    """The history after ``since``; a malformed position or limit is the client's error."""
+    if limit is not None and not isinstance(limit, int):
+        raise InvalidMethodArgs('limit is a number')
+    try:
+        return publishing.history_through(target, channel, since, limit)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise InvalidMethodArgs(str(exc)) from None
+
+
+PubSubTGNamespace = PubSubNamespace

@@ -1,0 +1,222 @@
+"""publish() and history(): a channel's publications, from anywhere.
+
+Inside a process that serves the namespace (a handler, a controller
+action), the app's runtime is used: its history store gives each publication
+its position, and its server delivers it. Elsewhere (a script, a cron job, a
+worker) a write-only connection to the backend URL is opened and kept.
+
+:func:`report_deliveries` tells a server's ``publication_delivered`` hook
+(:mod:`tgext.socketio.namespaces.hooks`) when publications reach its clients.
+"""
+import functools
+import json
+import weakref
+
+import gevent.lock
+import socketio
+
+from ..namespaces.runtime import current
+from . import backends
+from .stores import HistoryPolicy, store_for
+
+#: Room prefix of channels, so that no channel can be a client's own sid room.
+ROOM_PREFIX = 'channel:'
+
+
+def room(channel):
+    """The python-socketio room of ``channel``."""
+    return ROOM_PREFIX + channel
+
+
+def publish(channel, data, namespace='/', backend=None, event=None, bus_channel=None):
+    """Send ``publication(data, channel, position)`` to every subscriber of ``channel``.
+
+    ``namespace``: the namespace path the subscribers are connected to.
+    ``backend``: a backend URL, to publish from a process that serves no
+    Socket.IO (default: ``socketio.backend`` of the TurboGears config).
+    ``event``: the event name (default: ``socketio.publication_event``).
+    ``bus_channel``: with ``backend``, the servers' ``socketio.channel``.
+    Returns the publication's position ``{"epoch", "offset"}``.
+    Raises :class:`TypeError` for data that JSON cannot carry (NaN and
+    infinities included: browsers cannot parse them) and
+    :class:`~tgext.socketio.PublishError` when the backend is down.
+    """
+    return publish_to(_target(namespace, backend, bus_channel), channel, data, namespace, event)
+
+
+def publish_to(target, channel, data, namespace, event=None):
+    """:func:`publish` through ``target`` (a runtime's, or a backend URL's :class:`_Target`)."""
+    if not isinstance(channel, str):
+        raise TypeError('a channel is a str, not %r' % (channel,))
+    try:
+        json.dumps(data, allow_nan=False)  # browsers' JSON.parse refuses NaN and Infinity
+    except (TypeError, ValueError) as exc:
+        raise TypeError('data published to %r is not JSON-serialisable: %s'
+                        % (channel, exc)) from None
+    size, seconds = target.policy.limits(channel)
+    with target.turn(channel):  # offsets reach this process's bus in their order
+        try:
+            position = target.record(channel, data, size, seconds)
+            target.emit(event or target.publication_event, (data, channel, position),
+                        namespace=namespace, room=room(channel))
+        except Exception:
+            target.failures += 1
+            raise
+    return position
+
+
+def parse_json(text):
+    """The data of JSON ``text``, as :func:`publish` accepts it (NaN and infinities refused)."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
+def _refuse_constant(name):
+    raise ValueError('%s is not JSON (browsers cannot parse it)' % name)
+
+
+def history(channel, limit=None, since=None, namespace='/', backend=None, bus_channel=None):
+    """The kept publications of ``channel``: ``(data, position)`` pairs, oldest first.
+
+    ``since``: only those after this position (or ``{"time": t}``); ``limit``:
+    at most this many. See :func:`history_since` to learn whether some are missing.
+    """
+    return history_since(channel, since, limit, namespace, backend, bus_channel)[0]
+
+
+def history_since(channel, since, limit=None, namespace='/', backend=None, bus_channel=None):
+    """``(publications, recovered)``: what followed ``since``, and whether all of it is kept."""
+    return history_through(_target(namespace, backend, bus_channel), channel, since, limit)
+
+
+def history_through(target, channel, since, limit=None):
+    """:func:`history_since` through ``target``."""
+    size, seconds = target.policy.limits(channel)
+    since = since or {'time': 0.0}
+    if 'time' in since:
+        return target.history.since(channel, after_time=float(since['time']), size=size,
+                                    seconds=seconds, limit=limit)
+    if not isinstance(since.get('offset'), int):
+        raise TypeError('a position is {"epoch": str, "offset": int}, not %r' % (since,))
+    return target.history.since(channel, after=since, size=size, seconds=seconds, limit=limit)
+
+
+def top(channel, namespace='/', backend=None, bus_channel=None):
+    """The position of the last publication on ``channel``."""
+    return _target(namespace, backend, bus_channel).history.top(channel)
+
+
+class _Target:
+    """Where publications go: a history store, a policy, and ``send(event, data, namespace,
+    room)`` (a server's emit in an app, a write-only manager's elsewhere)."""
+
+    def __init__(self, history, policy, send, publication_event):
+        self.history = history
+        self.record = history.append  # (channel, data, size, seconds) -> position
+        self.policy = policy
+        self.emit = send
+        self.publication_event = publication_event
+        self.failures = 0  # publications the history store or the backend refused
+        self._turns = {}
+
+    def turn(self, channel):
+        """A lock per channel (kept while in use) so that positions stay in bus order."""
+        lock = self._turns.get(channel)
+        if lock is None:
+            lock = self._turns[channel] = gevent.lock.RLock()
+        return lock
+
+
+_stores = weakref.WeakKeyDictionary()  # runtime -> its app's history store
+
+
+def store_of(runtime):
+    """The store that gives the publications of ``runtime``'s app their positions and keeps
+    their history."""
+    store = _stores.get(runtime)
+    if store is None:
+        store = _stores[runtime] = store_for(runtime.backend_url, runtime.bus_channel)
+    return store
+
+
+def target_of(server):
+    """Where publications through ``server`` go: its app's history and policy, its manager."""
+    target = getattr(server, 'tgext_publishing', None)
+    if target is None:
+        runtime = server.runtime
+
+        def send(event, data, namespace, room):
+            server.emit(event, data, to=room, namespace=namespace)
+        target = server.tgext_publishing = _Target(
+            store_of(runtime), HistoryPolicy(runtime.conf['socketio.history']), send,
+            runtime.publication_event)
+    return target
+
+
+def _target(namespace, backend, bus_channel):
+    runtime = current() if backend is None else None
+    if runtime is not None:
+        servers = runtime.servers_with(namespace) or runtime.servers
+        if servers:
+            return target_of(servers[0])
+    url, configured_bus_channel, event, policy = _configured_backend(backend)
+    return _writer(url, bus_channel or configured_bus_channel, event, policy)
+
+
+def _configured_backend(backend):
+    from tg import config
+    url = backend or config.get('socketio.backend')
+    if not url:
+        raise ValueError('publish() outside a Socket.IO server needs backend=URL '
+                         '(or socketio.backend in the TurboGears config)')
+    return (url, config.get('socketio.channel', 'tgext.socketio'),
+            config.get('socketio.publication_event', 'publication'),
+            config.get('socketio.history', '*:100:300'))
+
+
+@functools.lru_cache(maxsize=None)
+def _writer(url, bus_channel, event, policy):
+    manager = backends.client_manager(url, channel=bus_channel, write_only=True)
+
+    def send(event, data, namespace, room):
+        manager.emit(event, data, namespace=namespace, room=room)
+    return _Target(store_for(url, bus_channel), HistoryPolicy(policy), send, event)
+
+
+def report_deliveries(server, hooks):
+    """Call ``hooks.publication_delivered`` when a publication reaches ``server``'s clients.
+
+    Publications reach a server's clients where its manager delivers locally: a
+    pub/sub manager's ``_handle_emit`` (each message of the bus), any other
+    manager's ``emit``. Wrapped on the manager instance; nothing more is done
+    while nobody listens.
+    """
+    manager = server.manager
+    distributed = isinstance(manager, socketio.PubSubManager)
+    deliver = manager._handle_emit if distributed else manager.emit
+
+    def _handle_emit(message):
+        if hooks.publication_delivered:
+            _tell(server, hooks, message.get('event'), message.get('data'),
+                  message.get('namespace'), message.get('room'))
+        return deliver(message)
+
+    def emit(event, data, namespace, room=None, skip_sid=None, callback=None, to=None,
+             **kwargs):
+        if hooks.publication_delivered:
+            _tell(server, hooks, event, data, namespace, to or room)
+        return deliver(event, data, namespace, room=room, skip_sid=skip_sid,
+                       callback=callback, to=to, **kwargs)
+
+    if distributed:
+        manager._handle_emit = _handle_emit
+    else:
+        manager.emit = emit
+
+
+def _tell(server, hooks, event, data, namespace, room):
+    """Tell ``hooks`` of an emit that is a publication to one of ``server``'s namespaces."""
+    if (namespace in server.namespace_handlers
+            and isinstance(room, str) and room.startswith(ROOM_PREFIX)
+            and isinstance(data, (list, tuple)) and len(data) == 3
+            and isinstance(data[2], dict) and 'offset' in data[2]):
+        hooks.call('publication_delivered', event, data[0], data[1], data[2], namespace)
