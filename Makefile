@@ -23,8 +23,10 @@ pingpong: venv assets
 
 # bench/our_app.py (started as a script by the benchmarks and tests/product/test_bench.py) imports the
 # examples package, which an install does not provide: the checkout goes on PYTHONPATH.
+# Two workers (pytest-xdist), a test file each at a time: most tests wait on servers, brokers
+# and browsers, so the suite takes about half the time it takes serially.
 test: venv assets servers
-	PYTHONPATH=$(CURDIR) $(PY) -m pytest --durations=20 tests
+	PYTHONPATH=$(CURDIR) $(PY) -m pytest -n 2 --dist loadfile --durations=20 tests
 
 test-fast: venv assets
 	PYTHONPATH=$(CURDIR) $(PY) -m pytest -q $(FAST_TESTS)

@@ -30,7 +30,8 @@ with open(os.path.join(HERE, 'README.md'), encoding='utf-8') as readme:
 def asset_list():
     """``ASSETS`` of tgext/socketio/edge/assets.py (read by path: nothing is installed yet)."""
     spec = importlib.util.spec_from_file_location(
-        '_tgext_socketio_build_assets', os.path.join(HERE, 'tgext', 'socketio', 'edge', 'assets.py'))
+        '_tgext_socketio_build_assets',
+        os.path.join(HERE, 'tgext', 'socketio', 'edge', 'assets.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.ASSETS
@@ -159,7 +160,8 @@ setup(
         'mongo': ['pymongo>=4.6,<5'],
         'metrics': ['prometheus_client>=0.17'],
         'test': [
-            'pytest>=8,<10', 'pytest-timeout>=2.3', 'pytest-xdist>=3.5', 'requests', 'websocket-client>=1.7',
+            'pytest>=8,<10', 'pytest-timeout>=2.3', 'pytest-xdist>=3.5', 'requests',
+            'websocket-client>=1.7',
             'playwright>=1.45', 'gunicorn>=22', 'gearbox>=0.3', 'repoze.who>=2.4',
             'secantusdb==0.7.0b3', 'redis>=5,<9', 'kombu>=5.3,<6', 'pymongo>=4.6,<5',
             'WebTest>=3', 'SQLAlchemy>=2', 'zope.sqlalchemy>=3', 'transaction>=4', 'backlash>=0.5',

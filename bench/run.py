@@ -2,6 +2,7 @@
 the node socket.io server (the reference), interleaved.
 
 python -m bench.run [--repeats 3] [--quick] [--out docs/benchmarks] [--only SCENARIO ...]
+                    [--against REV]
 
 Writes results.jsonl (one JSON line per measurement), README.md (medians and ratios to the
 baseline measured in the same run) and benchmarks.png into --out, and prints the table. The
@@ -12,6 +13,9 @@ presence row compares the app whose fan-out room is a presence channel (every su
 join told to the room, as in the chat example) with the same app where it is an ordinary
 channel, as in every other row (presence joins cost O(n²) frames: 5,000 subscribers do not
 finish subscribing in 10 minutes).
+``--against REV`` compares every row with tgext.socketio as it was at git revision REV (a
+copy of that revision's tree, served the same way) instead of the row's baseline: did a change
+move the numbers? (Write its table elsewhere than docs/benchmarks with ``--out``.)
 Only ratios from one interleaved run mean anything: absolute figures move with the machine.
 """
 import argparse
@@ -20,6 +24,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 
 from tests import servers
@@ -44,6 +49,7 @@ VARIANTS = {HISTORY_OFF: ('tgext.socketio', ['--history', '*:0:0']),
 PRESENCE_ROW = 'fan-out 1,000, presence on / off'
 # Rows where ours runs with extra arguments: in the presence row, the rooms are presence channels.
 OURS_ARGUMENTS = {PRESENCE_ROW: ['--presence', 'room-*']}
+ENVIRONMENTS = {}  # system -> environment variables of its server processes
 COMPARED = tuple(SYSTEMS)  # (ours, baseline, reference): the first is ours, the second the baseline
 HISTORY = (report.OURS, HISTORY_OFF)  # ours with the default history / the same without
 PRESENCE = (report.OURS, PRESENCE_OFF)  # ours with room-1 a presence channel / an ordinary one
@@ -90,6 +96,11 @@ def scenarios(quick):
          {'subscribers': scale(1000, 300), 'messages': scale(100, 5)}, 1, 'deliveries_per_s',
          PRESENCE),
     ]
+
+
+def page_path(system):
+    """The page a system serves in the page row (ours at a revision serves ours)."""
+    return PAGE_PATHS.get(system, PAGE_PATHS[report.OURS])
 
 
 def takes_part(system, scenario, server_count):
@@ -150,15 +161,16 @@ def measure_flood(url, options):
 
 def command_of(system, scenario, row=None):
     """The server's command line (without ``--port`` and ``--backend``) in ``row``."""
-    system, extra = VARIANTS.get(system, (system, OURS_ARGUMENTS.get(row, [])
-                                                  if system == report.OURS else []))
+    ours = system == report.OURS or system in ENVIRONMENTS  # ours now, or at a revision
+    system, extra = VARIANTS.get(system, (system, OURS_ARGUMENTS.get(row, []) if ours else []))
     # Pages: the baseline is the same markup without widgets, in the same TurboGears app.
-    return SYSTEMS[report.OURS if scenario == 'page' else system] + extra
+    return SYSTEMS[report.OURS if scenario == 'page' and not ours else system] + extra
 
 
 def measure(system, scenario, options, server_count, backend, row=None):
     command = command_of(system, scenario, row)
-    processes = [Process(command + ['--port', str(port), '--backend', backend], port=port)
+    processes = [Process(command + ['--port', str(port), '--backend', backend], port=port,
+                         env=ENVIRONMENTS.get(system))
                  for port in [free_port() for _ in range(server_count)]]
     try:
         url = processes[0].url
@@ -169,7 +181,7 @@ def measure(system, scenario, options, server_count, backend, row=None):
         if scenario == 'idle':
             result = measure_idle(url, pids[0], options)
         elif scenario == 'page':
-            result = loadgen('page', url, dict(options, path=PAGE_PATHS[system]))
+            result = loadgen('page', url, dict(options, path=page_path(system)))
         elif scenario == 'flood':
             result = measure_flood(url, options)
         else:
@@ -188,9 +200,22 @@ def measure(system, scenario, options, server_count, backend, row=None):
 def requests_warm_up(url, scenario, system):
     """One short run first, so that lazily built objects are not measured."""
     if scenario == 'page':
-        loadgen('page', url, {'seconds': 0.3, 'concurrency': 2, 'path': PAGE_PATHS[system]})
+        loadgen('page', url, {'seconds': 0.3, 'concurrency': 2, 'path': page_path(system)})
     elif scenario in ('fanout', 'roundtrip', 'flood'):
         loadgen('roundtrip', url, {'clients': 2, 'seconds': 0.2})
+
+
+def add_revision(revision, folder):
+    """Make ``tgext.socketio at REVISION`` a system: that revision's tree, copied into
+    ``folder``, imported before the installed package. Returns the system's name."""
+    subprocess.run('git archive %s | tar -x -C %s' % (revision, folder), shell=True, cwd=ROOT,
+                   check=True)
+    os.symlink(os.path.join(ROOT, 'public', 'node_modules'),
+               os.path.join(folder, 'public', 'node_modules'))
+    name = 'tgext.socketio at %s' % revision
+    SYSTEMS[name] = [PYTHON, os.path.join(folder, 'bench', 'our_app.py')]
+    ENVIRONMENTS[name] = {'PYTHONPATH': folder}
+    return name
 
 
 def main(argv=None):
@@ -200,8 +225,12 @@ def main(argv=None):
     parser.add_argument('--out', default=os.path.join(ROOT, 'docs', 'benchmarks'))
     parser.add_argument('--only', action='append', metavar='SCENARIO',
                         help='run only this scenario (its name; repeatable)')
+    parser.add_argument('--against', metavar='REV',
+                        help='compare with tgext.socketio at git revision REV, not the baseline')
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
+    earlier = tempfile.TemporaryDirectory(prefix='tgext-socketio-bench-')
+    against = add_revision(args.against, earlier.name) if args.against else None
     machine = {'machine': platform.machine(), 'cpus': os.cpu_count(),
                'python': platform.python_version(), 'kernel': platform.release(),
                'node': subprocess.run(['node', '--version'], capture_output=True,
@@ -213,7 +242,7 @@ def main(argv=None):
         for name, scenario, options, server_count, metric, *compared in scenarios(args.quick):
             if args.only and name not in args.only:
                 continue
-            systems = compared[0] if compared else COMPARED
+            systems = (report.OURS, against) if against else compared[0] if compared else COMPARED
             backend = redis.url if server_count > 1 else 'memory://'
             for repeat in range(args.repeats):
                 for system in systems:  # interleaved: ours, baseline, reference, ours, ...
@@ -227,6 +256,7 @@ def main(argv=None):
                                      | {metric: round(result[metric], 2)}), flush=True)
     finally:
         redis.stop()
+        earlier.cleanup()
     with open(os.path.join(args.out, 'results.jsonl'), 'w') as out:
         for row in rows:
             out.write(json.dumps(row) + '\n')

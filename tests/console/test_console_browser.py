@@ -26,7 +26,8 @@ ROWS = "Array.from(document.querySelectorAll('%s')).map(e => e.textContent.trim(
 @pytest.fixture(scope='module')
 def cluster():
     redis = servers.Redis()
-    apps = [start_app(['-m', 'tests.sample_apps.presence_app'], backend=redis.url) for _ in range(2)]
+    apps = [start_app(['-m', 'tests.sample_apps.presence_app'], backend=redis.url)
+            for _ in range(2)]
     yield redis, apps
     for app in apps:
         app.stop()

@@ -47,7 +47,7 @@ INTERNALS = [
                          ids=['%s.%s' % (owner.__name__, name) for owner, name, _ in INTERNALS])
 def test_the_internal_we_build_on_is_still_there(owner, name, parameters):
     member = inspect.getattr_static(owner, name, None)
-    assert member is not None, '%s.%s is gone: see tgext.socketio.edge.overrides and .edge.websocket' % (
+    assert member is not None, '%s.%s is gone: see tgext.socketio.edge' % (
         owner.__name__, name)
     function = getattr(owner, name)
     found = [p for p in inspect.signature(function).parameters if p != 'self']

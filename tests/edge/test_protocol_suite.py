@@ -39,7 +39,8 @@ def suite(tmp_path_factory):
 
 def run_suite(suite, stock):
     port = free_port()
-    args = ['-m', 'tests.sample_apps.protocol', '--port', str(port)] + (['--stock'] if stock else [])
+    args = ['-m', 'tests.sample_apps.protocol', '--port', str(port)] + (
+        ['--stock'] if stock else [])
     server = Process([PYTHON] + args, port=port)
     try:
         source = (suite / 'test-suite.js').read_text()

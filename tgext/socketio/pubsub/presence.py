@@ -21,6 +21,12 @@ Every process keeps the tables of the others; a process not heard from for
 ``expiry`` seconds (killed, cut off) is dropped, with one leave per user
 that has no connection left elsewhere. Each process computes the changes of
 the cluster-wide membership itself and tells its own subscribers.
+
+Presence is built on pub/sub, not wired into it: :class:`PresenceMixin` only
+declares (the channels, a member's public dict, the ``presence`` and
+``presence_stats`` events); the tracker hears who subscribes and leaves
+through the server's hooks (``channel_joined``, ``channel_left``,
+``connection_closed``, see :mod:`tgext.socketio.namespaces.hooks`).
 """
 import fnmatch
 import json
