@@ -1,6 +1,7 @@
 """The internals of python-socketio, python-engineio and gevent-websocket we build on.
 
-tgext.socketio.edge.overrides, .edge.websocket and .pubsub.backends override or call these; each is
+tgext.socketio.edge.overrides, .edge.websocket, .pubsub.backends and .pubsub.deliveries override
+or call these; each is
 listed here with the parameters we rely on, so that a release that renames or
 reshapes one fails this test by name instead of breaking clients at run time.
 `make test-matrix` runs it at both ends of the pinned range.
@@ -29,6 +30,9 @@ INTERNALS = [
     (socketio.Server, '_handle_eio_disconnect', ['eio_sid', 'reason']),
     (socketio.Server, '_send_packet', ['eio_sid', 'pkt']),
     (socketio.Server, '_send_eio_packet', ['eio_sid', 'eio_pkt']),
+    (socketio.Manager, 'emit', ['event', 'data', 'namespace', 'room', 'skip_sid', 'callback',
+                                'to']),
+    (socketio.PubSubManager, '_handle_emit', ['message']),
     (socketio.PubSubManager, '_publish', ['data']),
     (socketio.PubSubManager, '_listen', []),
     (socketio.PubSubManager, '_thread', []),

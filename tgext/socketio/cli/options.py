@@ -1,4 +1,5 @@
-"""Reading the ``socketio.*`` settings of an app from its PasteDeploy .ini file."""
+"""The options every command shares: ``-c FILE.ini`` (the app's ``socketio.*`` settings,
+read from its PasteDeploy .ini file), ``--backend URL`` and ``--channel-name``."""
 import configparser
 import os
 

@@ -70,10 +70,15 @@ class ActivityFeed:
             self._listen(True)
             self._flusher = gevent.spawn(self._flush_while_watched)
 
+    def follow(self, server_hooks):
+        """Record what a server's hooks tell, while watched."""
+        self.hooks.add(server_hooks)
+        if self._flusher is not None:  # a server built while a console watches
+            _listen_to(server_hooks, True)
+
     def _listen(self, on):
         for server_hooks in list(self.hooks):
-            for hook, listener in _LISTENERS:
-                (server_hooks.add if on else server_hooks.remove)(hook, listener)
+            _listen_to(server_hooks, on)
 
     def note(self, kind, namespace, **detail):
         """Record an entry of ``kind`` if a console watches and the sample has room."""
@@ -120,10 +125,7 @@ FEED = ActivityFeed()
 def attach(server, server_bus, hooks):
     """Record ``server``'s activity while watched; follow the consoles' ``watch`` messages
     (a feature of :mod:`tgext.socketio.app.features`)."""
-    FEED.hooks.add(hooks)
-    if FEED._flusher is not None:  # a server built while a console watches
-        for hook, listener in _LISTENERS:
-            hooks.add(hook, listener)
+    FEED.follow(hooks)
     server_bus.on('watch', FEED.watch)
     if server_bus.distributed and not server.manager.write_only and FEED.bus is None:
         FEED.bus = server_bus  # one listener of the process hears the others' batches
@@ -151,6 +153,11 @@ def _disconnected(instance):
 
 _LISTENERS = (('publication_delivered', _publication), ('event_received', _event),
               ('connection_opened', _connected), ('connection_closed', _disconnected))
+
+
+def _listen_to(server_hooks, on):
+    for hook, listener in _LISTENERS:
+        (server_hooks.add if on else server_hooks.remove)(hook, listener)
 
 
 def watch(servers):

@@ -1,6 +1,6 @@
-"""The python-socketio server of tgext.socketio.
+"""python-socketio and python-engineio, changed: the servers of tgext.socketio.
 
-Changes to python-socketio's behaviour:
+Changes to their behaviour:
 
 * client events of namespaces that keep a mailbox per connection (a handler
   with ``mailbox_of(sid)`` and ``receive(sid, ack_id, data)``, such as

@@ -5,7 +5,8 @@ Owns :class:`~.channels.PubSubNamespace` (subscribe, recover, history),
 publications between processes (:mod:`.backends`), the stores that give them
 positions and keep their history (:mod:`.stores`), tgext.socketio's own
 messages on the same bus (:mod:`.bus`), asking the cluster from any process
-(:mod:`.ask`) and presence, who is subscribed to a channel (:mod:`.presence`).
+(:mod:`.ask`), presence, who is subscribed to a channel (:mod:`.presence`), and telling
+the hooks when publications reach a server's clients (:mod:`.deliveries`).
 
 May use: the ``namespaces`` and ``edge`` layers.
 """

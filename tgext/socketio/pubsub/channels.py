@@ -47,9 +47,7 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
             channel = name
         self.join(publishing.room(channel))
         self.channels.add(channel)
-        server_hooks = hooks.of(self.server)
-        if server_hooks.channel_joined:
-            server_hooks.call('channel_joined', self, channel)
+        hooks.of(self.server).call('channel_joined', self, channel)
         return channel
 
     def on_unsubscribe(self, channel):
@@ -58,9 +56,7 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
         if channel in self.channels:
             self.leave(publishing.room(channel))
             self.channels.discard(channel)
-            server_hooks = hooks.of(self.server)
-            if server_hooks.channel_left:
-                server_hooks.call('channel_left', self, channel)
+            hooks.of(self.server).call('channel_left', self, channel)
         return channel
 
     def on_recover(self, since, name, *args):

@@ -4,16 +4,13 @@ Inside a process that serves the namespace (a handler, a controller
 action), the app's runtime is used: its history store gives each publication
 its position, and its server delivers it. Elsewhere (a script, a cron job, a
 worker) a write-only connection to the backend URL is opened and kept.
-
-:func:`report_deliveries` tells a server's ``publication_delivered`` hook
-(:mod:`tgext.socketio.namespaces.hooks`) when publications reach its clients.
 """
 import functools
 import json
 import weakref
 
 import gevent.lock
-import socketio
+from tg import config
 
 from ..namespaces.runtime import current
 from . import backends
@@ -163,7 +160,6 @@ def _target(namespace, backend, bus_channel):
 
 
 def _configured_backend(backend):
-    from tg import config
     url = backend or config.get('socketio.backend')
     if not url:
         raise ValueError('publish() outside a Socket.IO server needs backend=URL '
@@ -181,42 +177,3 @@ def _writer(url, bus_channel, event, policy):
         manager.emit(event, data, namespace=namespace, room=room)
     return _Target(store_for(url, bus_channel), HistoryPolicy(policy), send, event)
 
-
-def report_deliveries(server, hooks):
-    """Call ``hooks.publication_delivered`` when a publication reaches ``server``'s clients.
-
-    Publications reach a server's clients where its manager delivers locally: a
-    pub/sub manager's ``_handle_emit`` (each message of the bus), any other
-    manager's ``emit``. Wrapped on the manager instance; nothing more is done
-    while nobody listens.
-    """
-    manager = server.manager
-    distributed = isinstance(manager, socketio.PubSubManager)
-    deliver = manager._handle_emit if distributed else manager.emit
-
-    def _handle_emit(message):
-        if hooks.publication_delivered:
-            _tell(server, hooks, message.get('event'), message.get('data'),
-                  message.get('namespace'), message.get('room'))
-        return deliver(message)
-
-    def emit(event, data, namespace, room=None, skip_sid=None, callback=None, to=None,
-             **kwargs):
-        if hooks.publication_delivered:
-            _tell(server, hooks, event, data, namespace, to or room)
-        return deliver(event, data, namespace, room=room, skip_sid=skip_sid,
-                       callback=callback, to=to, **kwargs)
-
-    if distributed:
-        manager._handle_emit = _handle_emit
-    else:
-        manager.emit = emit
-
-
-def _tell(server, hooks, event, data, namespace, room):
-    """Tell ``hooks`` of an emit that is a publication to one of ``server``'s namespaces."""
-    if (namespace in server.namespace_handlers
-            and isinstance(room, str) and room.startswith(ROOM_PREFIX)
-            and isinstance(data, (list, tuple)) and len(data) == 3
-            and isinstance(data[2], dict) and 'offset' in data[2]):
-        hooks.call('publication_delivered', event, data[0], data[1], data[2], namespace)
