@@ -142,7 +142,7 @@ setup(
     install_requires=[
         'setuptools<82',  # tw2.core 2.3 imports pkg_resources
         'TurboGears2>=2.5,<2.6',
-        # The tested range (`make test-matrix` runs both ends): tgext.socketio.server
+        # The tested range (`make test-matrix` runs both ends): tgext.socketio.edge
         # overrides internals of these, so no release beyond it is admitted untested.
         'python-socketio>=5.17,<5.19',  # 5.17: tuples cross the bus; the Redis internals we use
         'python-engineio>=4.13.2,<4.16',  # what python-socketio 5.17 requires

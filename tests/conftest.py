@@ -38,7 +38,7 @@ def gallery():
 @pytest.fixture(scope='session')
 def features():
     """The feature app on the memory backend, as a real gevent server."""
-    process = start_app(['-m', 'tests.sample_apps.features'])
+    process = start_app(['-m', 'tests.sample_apps.everything'])
     yield process
     process.stop()
 

@@ -102,5 +102,5 @@ def test_every_counted_method_is_still_called_in_process():
         assert counted['deliveries'] == 2
         (server,) = runtime.servers_with('/chat')  # the console has its own
         eio_sid = next(iter(server.eio.sockets))
-        server._drop(eio_sid)                       # what a slow client gets (server.py)
+        server._drop(eio_sid)                       # what a slow client gets (edge/overrides.py)
         assert samples(runtime)['slow_client_drops'] == 1

@@ -19,7 +19,7 @@ from tests.helpers import start_app
 @pytest.fixture
 def server():
     """A fresh feature app per test: each measures its own memory."""
-    process = start_app(['-m', 'tests.sample_apps.features'])
+    process = start_app(['-m', 'tests.sample_apps.everything'])
     yield process
     process.stop()
 

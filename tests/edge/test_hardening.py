@@ -14,7 +14,7 @@ from tests.helpers import client, start_app
 @pytest.fixture
 def server():
     """A fresh feature app per test: each measures its own memory and leftovers."""
-    process = start_app(['-m', 'tests.sample_apps.features'], env={'SLOW_CLIENT_TIMEOUT': '2'})
+    process = start_app(['-m', 'tests.sample_apps.everything'], env={'SLOW_CLIENT_TIMEOUT': '2'})
     yield process
     process.stop()
 
@@ -168,7 +168,7 @@ def test_connect_disconnect_cycles_leave_nothing_behind(server):
 
 
 def test_connections_live_through_ping_cycles_and_silent_ones_are_closed():
-    server = start_app(['-m', 'tests.sample_apps.features'],
+    server = start_app(['-m', 'tests.sample_apps.everything'],
                        env={'PING_INTERVAL': '1', 'PING_TIMEOUT': '1'})
     try:
         alive, _ = client(server.url, '/features', ('websocket',))

@@ -1,6 +1,6 @@
 """The internals of python-socketio, python-engineio and gevent-websocket we build on.
 
-tgext.socketio.edge.overrides, .edge.websocket, .pubsub.backends and .pubsub.deliveries override
+tgext.socketio.edge.overrides, .edge.websocket, .pubsub.backends and .pubsub.delivery_hook override
 or call these; each is
 listed here with the parameters we rely on, so that a release that renames or
 reshapes one fails this test by name instead of breaking clients at run time.

@@ -9,7 +9,7 @@ from tgext.socketio.edge.origins import refusal_for_origin
 
 @pytest.fixture(scope='module')
 def allow_listed():
-    process = start_app(['-m', 'tests.sample_apps.features'], env={'CORS': 'http://good.example'})
+    process = start_app(['-m', 'tests.sample_apps.everything'], env={'CORS': 'http://good.example'})
     yield process
     process.stop()
 

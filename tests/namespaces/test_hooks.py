@@ -3,11 +3,12 @@ nobody listens to is empty, and the console's live log listens only while watche
 import time
 
 import gevent
+import pytest
 import webtest
 from tg import MinimalApplicationConfigurator, TGController, expose
 
 import tgext.socketio
-from tgext.socketio import PubSubNamespace, SocketIOController, publish
+from tgext.socketio import PubSubNamespace, SocketIOController, SocketIOError, publish
 from tgext.socketio.cluster import activity
 from tgext.socketio.namespaces import hooks
 from tgext.socketio.namespaces.runtime import current
@@ -47,14 +48,14 @@ class Recorder:
         self.servers.append(server)
         server_hooks.add('connection_opened', lambda i: self.heard.append(('opened', i.sid)))
         server_hooks.add('connection_closed', lambda i: self.heard.append(('closed', i.sid)))
-        server_hooks.add('event_received', lambda ns, sid, data: self.heard.append(
-            ('event', ns, data[0])))
+        server_hooks.add('event_received', lambda i, data: self.heard.append(
+            ('event', i.namespace, data[0])))
         server_hooks.add('channel_joined', lambda i, channel: self.heard.append(
             ('joined', channel)))
         server_hooks.add('channel_left', lambda i, channel: self.heard.append(('left', channel)))
         server_hooks.add('publication_delivered', self.delivered)
 
-    def delivered(self, event, data, channel, position, namespace):
+    def delivered(self, namespace, event, data, channel, position):
         self.heard.append(('delivered', event, data['text'], channel, position['offset'],
                            namespace))
 
@@ -122,3 +123,44 @@ def test_listeners_are_called_in_order_and_a_removed_one_no_more():
     server_hooks.add('channel_left', lambda *args: heard.append(('second',) + args))
     server_hooks.call('channel_left', 'instance', 'room-1')
     assert heard == [('first', 'instance', 'room-1'), ('second', 'instance', 'room-1')]
+
+
+class Refusing:
+    """A feature that refuses subscriptions to 'room-2' and fails on every event it hears."""
+
+    def __init__(self):
+        self.left = []
+
+    def attach(self, server, bus, server_hooks):
+        server_hooks.add('channel_joined', self.joined)
+        server_hooks.add('channel_left', lambda instance, channel: self.left.append(channel))
+        server_hooks.add('event_received', self.broken)
+
+    def joined(self, instance, channel):
+        if channel == 'room-2':
+            raise SocketIOError('room 2 is closed', name='room_closed')
+
+    def broken(self, instance, data):
+        raise RuntimeError('a broken feature')
+
+
+def test_a_refused_subscription_subscribes_to_nothing_and_a_broken_listener_harms_nobody():
+    refusing = Refusing()
+    app = make_app(**{'socketio.features': [refusing.attach]})
+    with SocketIOTestClient(app, namespaces=['/room']) as client:
+        answer = client.call('subscribe', 'room', '2', namespace='/room')
+        assert answer['error'] == {'name': 'room_closed', 'message': 'room 2 is closed'}
+        assert refusing.left == ['room-2']       # the listeners that heard the join hear it undone
+        [server] = current().servers
+        assert not server.manager.rooms['/room'].get('channel:room-2')
+        app.get('/announce')                      # to room-1: nobody
+        publish('room-2', {'text': 'closed room'}, namespace='/room')
+        assert client.call('subscribe', 'room', '1', namespace='/room') == 'room-1'
+        assert client.call('say', 'still here', namespace='/room') == 'said'
+        data, channel, position = client.wait_for('publication', namespace='/room')
+        assert (data, channel) == ({'text': 'still here'}, 'room-1')  # not 'closed room'
+
+
+def test_a_hook_that_does_not_exist_is_refused_by_name():
+    with pytest.raises(ValueError, match="no hook 'channel_join'"):
+        hooks.Hooks().add('channel_join', print)

@@ -52,7 +52,7 @@ class Client:
 class Deployment:
     def __init__(self):
         self.redis = servers.Redis()
-        self.workers = [start_app(['-m', 'tests.sample_apps.features'], backend=self.redis.url)
+        self.workers = [start_app(['-m', 'tests.sample_apps.everything'], backend=self.redis.url)
                         for _ in range(2)]
         self.nginx = Nginx([worker.port for worker in self.workers])
         self.clients = []

@@ -55,7 +55,7 @@ def test_bus_hook_still_sees_our_messages():
     bus.attach(server).on('probe', seen.append)
     manager._thread()  # returns when _listen() is exhausted
     assert [message['n'] for message in seen] == [1, 1], \
-        'python-socketio no longer reads the bus through _listen(): see tgext/socketio/bus.py'
+        'python-socketio no longer reads the bus through _listen(): see tgext/socketio/pubsub/bus.py'
     assert manager.emitted == ['hello']
 
 

@@ -23,8 +23,8 @@ class Cluster:
         self.kind = kind
         self.backend = BACKENDS[kind]() if BACKENDS[kind] else None
         self.url = self.backend.url if self.backend else 'memory://'
-        self.a = start_app(['-m', 'tests.sample_apps.features'], backend=self.url)
-        self.b = self.a if kind == 'memory' else start_app(['-m', 'tests.sample_apps.features'],
+        self.a = start_app(['-m', 'tests.sample_apps.everything'], backend=self.url)
+        self.b = self.a if kind == 'memory' else start_app(['-m', 'tests.sample_apps.everything'],
                                                            backend=self.url)
         self.clients = []
 
@@ -302,7 +302,7 @@ def test_a_backend_down_at_start_up_is_retried_not_fatal(kind):
     backend = BACKENDS[kind](start=False)
     if backend.__dict__.get('external'):
         pytest.skip('the server at MONGO_URL is already up')
-    app = start_app(['-m', 'tests.sample_apps.features'], backend=backend.url)
+    app = start_app(['-m', 'tests.sample_apps.everything'], backend=backend.url)
     try:
         assert requests.get(app.url + '/', timeout=10).text == 'features app'  # not frozen
         sio, seen = client(app.url, '/rooms')
@@ -328,7 +328,7 @@ def test_a_backend_down_at_start_up_is_retried_not_fatal(kind):
 
 def test_a_worker_joins_the_bus_when_it_starts_not_at_its_first_client():
     redis_server = servers.Redis()
-    app = start_app(['-m', 'tests.sample_apps.features'], backend=redis_server.url)
+    app = start_app(['-m', 'tests.sample_apps.everything'], backend=redis_server.url)
     try:
         bus = redis.Redis.from_url(redis_server.url)
         deadline = time.monotonic() + 10

@@ -20,8 +20,8 @@ def pair(request):
     url = backend.url if backend else 'memory://'
     if getattr(backend, 'external', None):  # a MongoDB at MONGO_URL: earlier runs' history
         lose_data(backend)
-    a = start_app(['-m', 'tests.sample_apps.features'], backend=url)
-    b = a if backend is None else start_app(['-m', 'tests.sample_apps.features'], backend=url)
+    a = start_app(['-m', 'tests.sample_apps.everything'], backend=url)
+    b = a if backend is None else start_app(['-m', 'tests.sample_apps.everything'], backend=url)
     yield a, b, backend
     a.stop()
     if b is not a:
@@ -125,7 +125,7 @@ def test_a_store_that_lost_its_data_starts_a_new_epoch(pair):
         lose_data(backend)
         other = b
     else:
-        other = start_app(['-m', 'tests.sample_apps.features'])
+        other = start_app(['-m', 'tests.sample_apps.everything'])
     try:
         publish(other, 'room-44', 2, 1)
         back, _, recovered = recover(other, {'epoch': answer['position']['epoch'],

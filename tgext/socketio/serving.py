@@ -28,7 +28,7 @@ import sys
 import gevent
 from gevent import monkey
 
-from .edge.patching import require_monkey_patching
+from .edge.gevent_check import require_monkey_patching
 from .edge.websocket import NoDelayWSGIServer, SocketIOHandler
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 def make_server(app, host='127.0.0.1', port=8080, access_log=False):
     """A ready-to-start gevent server for ``app`` with WebSocket support.
 
-    Raises :class:`~tgext.socketio.edge.patching.NotMonkeyPatched` with the fix
+    Raises :class:`~tgext.socketio.edge.gevent_check.NotMonkeyPatched` with the fix
     unless gevent patched the process before TurboGears was imported.
     """
     require_monkey_patching()

@@ -4,10 +4,10 @@ import logging
 import socketio
 
 from ..edge.overrides import Server
-from ..edge.patching import is_monkey_patched
+from ..edge.gevent_check import is_monkey_patched
 from ..namespaces.bridge import NamespaceBridge
 from ..namespaces.hooks import Hooks
-from ..pubsub import backends, bus, deliveries
+from ..pubsub import backends, bus, delivery_hook
 from . import settings
 from .features import FEATURES
 
@@ -27,7 +27,7 @@ def build_server(namespace_classes, runtime):
     log.info('Socket.IO namespaces %s on backend %s',
              ', '.join(sorted(namespace_classes)), backends.redacted(runtime.backend_url))
     server_bus = bus.attach(server)
-    deliveries.report_deliveries(server, hooks)
+    delivery_hook.report_deliveries(server, hooks)
     for attach in FEATURES + tuple(runtime.conf.get('socketio.features') or ()):
         attach(server, server_bus, hooks)
     _listen(server, server_bus, runtime)

@@ -1,5 +1,6 @@
-"""The command line, ``python -m tgext.socketio``: publish, history, presence, channels,
-disconnect (:mod:`.main`), with the options they share (:mod:`.options`).
+"""The command line, ``python -m tgext.socketio`` (:mod:`.main`): ``publish``
+(:mod:`.publish`), ``history`` (:mod:`.history`), ``presence``, ``channels`` and
+``disconnect`` (:mod:`.questions`), with the options they share (:mod:`.options`).
 
 May use: the ``cluster``, ``pubsub``, ``namespaces`` and ``edge`` layers.
 """

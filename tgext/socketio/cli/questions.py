@@ -12,12 +12,16 @@ collect the answers for ``--window`` seconds (see :func:`tgext.socketio.pubsub.a
 import json
 import sys
 
-from ..cluster.operations import MERGES
+from ..cluster import operations
+from ..pubsub import presence
 from ..pubsub.ask import ask_cluster, count_servers
 from ..pubsub.backends import PublishError
 from .options import add_backend_options, backend_from_args, bus_channel_from_args
 
-COMMANDS = ('presence', 'channels', 'disconnect')
+#: The command -> the question it asks.
+QUESTIONS = {'presence': presence.PRESENCE, 'channels': operations.CHANNELS,
+             'disconnect': operations.DISCONNECT}
+COMMANDS = tuple(QUESTIONS)
 
 
 def add_commands(commands):
@@ -41,11 +45,12 @@ def run(args, parser):
     params = {name: getattr(args, name) for name in ('namespace', 'channel', 'user')
               if getattr(args, name, None) is not None}
     try:
-        answers = ask_cluster(backend, args.command, bus_channel_from_args(args, ini),
+        question = QUESTIONS[args.command]
+        answers = ask_cluster(backend, question, bus_channel_from_args(args, ini),
                               args.window, **params)
     except (PublishError, TimeoutError, ValueError) as exc:
         print('%s failed: %s' % (args.command, exc), file=sys.stderr)
         return 1
-    print(json.dumps(dict(MERGES[args.command](answers), **count_servers(answers)),
+    print(json.dumps(dict(question.merge(answers), **count_servers(answers)),
                      sort_keys=True))
     return 0

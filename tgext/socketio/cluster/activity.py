@@ -25,13 +25,13 @@ import weakref
 import gevent
 
 from ..pubsub import bus as busmodule
-from .operations import user_of
 
 #: Characters of an event's arguments or a publication's data shown in the log.
 DETAIL_CHARS = 200
 
 
-def _detail(value):
+def detail(value):
+    """``value`` as JSON text, cut to :data:`DETAIL_CHARS` characters."""
     try:
         text = json.dumps(value, sort_keys=True, default=repr)
     except (TypeError, ValueError):
@@ -132,23 +132,23 @@ def attach(server, server_bus, hooks):
         server_bus.on('activity', FEED.received)
 
 
-def _publication(event, data, channel, position, namespace):
+def _publication(namespace, event, data, channel, position):
     FEED.note('publication', namespace, event=event, channel=channel, position=position,
-              detail=_detail(data))
+              detail=detail(data))
 
 
-def _event(namespace, sid, data):
+def _event(instance, data):
     """A client's event ``data`` (``[name, *args]``) arrived."""
     if isinstance(data, list) and data and isinstance(data[0], str):
-        FEED.note('event', namespace, sid=sid, event=data[0], detail=_detail(data[1:]))
+        FEED.note('event', instance.namespace, sid=instance.sid, event=data[0], detail=detail(data[1:]))
 
 
 def _connected(instance):
-    FEED.note('connect', instance.namespace, sid=instance.sid, user=user_of(instance))
+    FEED.note('connect', instance.namespace, sid=instance.sid, user=instance.userid)
 
 
 def _disconnected(instance):
-    FEED.note('disconnect', instance.namespace, sid=instance.sid, user=user_of(instance))
+    FEED.note('disconnect', instance.namespace, sid=instance.sid, user=instance.userid)
 
 
 _LISTENERS = (('publication_delivered', _publication), ('event_received', _event),

@@ -5,7 +5,7 @@ Pushed to every open console (events of :data:`NAMESPACE`):
 * ``console_overview(overview)`` every :attr:`ConsoleHub.refresh_every` seconds
   (see :func:`.overview.summarize`);
 * ``console_log(entry)`` for each entry of the live log, ``console_skipped(n)``
-  with the number of entries left out by sampling so far (see :mod:`.activity`).
+  with the number of entries left out by sampling so far (see :mod:`tgext.socketio.cluster.activity`).
 
 Answered to the console that asks (each handler also returns its answer):
 ``history``, ``publish``, ``disconnect_connection``, ``disconnect_user``
@@ -21,7 +21,7 @@ from ..cluster import activity, operations
 from ..namespaces.base import SocketIONamespace
 from ..namespaces.errors import SocketIOError
 from ..namespaces.runtime import current
-from ..pubsub import publishing
+from ..pubsub import ask, publishing
 from ..pubsub.backends import PublishError
 from .overview import summarize
 
@@ -65,15 +65,15 @@ class ConsoleHub:
         consoles refresh (one ask at a time: the others wait for it)."""
         with self._asking:
             if self._last is None or time.monotonic() - self._last[0] > self.fresh_for:
-                self._last = (time.monotonic(),
-                              summarize(operations.ask(current_servers(), 'overview')))
+                answers = ask.ask_servers(current_servers(), operations.OVERVIEW)
+                self._last = (time.monotonic(), summarize(answers))
             return self._last[1]
 
     def push(self, event, data):
         self.server.emit(event, data, to=ROOM, namespace=NAMESPACE, ignore_queue=True)
 
     def log(self, batch):
-        """A batch of :mod:`.activity` entries: push the ones not logged yet."""
+        """A batch of :mod:`tgext.socketio.cluster.activity` entries: push the ones not logged yet."""
         for entry in batch['entries']:
             if self._first_time(entry):
                 entry['subject'] = entry.get('channel') or entry.get('event') or entry.get('sid')
@@ -130,7 +130,7 @@ class ConsoleNamespace(SocketIONamespace):
         publications, complete = publishing.history_since(_text(channel, 'channel'), None,
                                                          namespace=_text(namespace, 'namespace'))
         answer = {'channel': channel, 'namespace': namespace, 'complete': complete,
-                  'publications': [{'position': position, 'detail': activity._detail(data)}
+                  'publications': [{'position': position, 'detail': activity.detail(data)}
                                    for data, position in publications[-limit:]]}
         self.emit('console_history', answer)
         return answer
@@ -151,15 +151,12 @@ class ConsoleNamespace(SocketIONamespace):
 
     def on_disconnect_connection(self, namespace, sid):
         """Disconnect one connection, wherever in the cluster it is."""
-        answers = operations.ask(current_servers(), 'disconnect', namespace=_text(
-            namespace, 'namespace'), sid=_text(sid, 'sid'))
-        count = sum(answer.get('disconnected', 0) for answer in answers.values())
+        count = _disconnect(namespace=_text(namespace, 'namespace'), sid=_text(sid, 'sid'))
         return self._notice('disconnected %d connection(s)' % count, disconnected=count)
 
     def on_disconnect_user(self, user):
         """Disconnect every connection of ``user`` (a TurboGears user id), cluster-wide."""
-        answers = operations.ask(current_servers(), 'disconnect', user=_text(user, 'user'))
-        count = sum(answer.get('disconnected', 0) for answer in answers.values())
+        count = _disconnect(user=_text(user, 'user'))
         return self._notice('disconnected %d connection(s) of %s' % (count, user),
                             disconnected=count)
 
@@ -167,6 +164,12 @@ class ConsoleNamespace(SocketIONamespace):
         answer = dict(details, text=text)
         self.emit('console_notice', answer)
         return answer
+
+
+def _disconnect(**params):
+    """How many connections the servers of the cluster disconnected, asked with ``params``."""
+    answers = ask.ask_servers(current_servers(), operations.DISCONNECT, **params)
+    return operations.DISCONNECT.merge(list(answers.values()))['disconnected']
 
 
 def _text(value, name):

@@ -5,7 +5,7 @@ import time
 def summarize(answers):
     """Processes, connections and channels of the whole cluster.
 
-    ``answers``: ``{host id: answer}`` from :func:`tgext.socketio.cluster.operations.ask`
+    ``answers``: ``{host id: answer}`` from :func:`tgext.socketio.pubsub.ask.ask_servers`
     (one per python-socketio server; a process may run several).
     """
     processes, connections, channels, users = {}, [], {}, set()

@@ -4,7 +4,7 @@ Owns the outermost WSGI layer and the hand-off of a handshake from TurboGears
 to python-socketio (:mod:`.middleware`), the changes made to python-socketio and
 python-engineio (:mod:`.overrides`) and to gevent's WSGI server and
 gevent-websocket (:mod:`.websocket`), the origin check (:mod:`.origins`), the
-front-end files (:mod:`.assets`) and the gevent check (:mod:`.patching`).
+front-end files (:mod:`.assets`) and the gevent check (:mod:`.gevent_check`).
 
 May use: python-socketio, python-engineio, gevent and gevent-websocket, not
 TurboGears at import time (``serving`` imports this layer before gevent

@@ -15,7 +15,7 @@
 from urllib.parse import parse_qs
 
 from . import assets, origins
-from .patching import FIX, is_monkey_patched
+from .gevent_check import FIX, is_monkey_patched
 
 #: Environ key of the :class:`Handoff` of an Engine.IO handshake.
 HANDOFF = 'tgext.socketio.handoff'
@@ -71,7 +71,7 @@ class SocketIOMiddleware:
     def websocket_refusal(self, environ):
         """None to accept a WebSocket upgrade, or ``(status_line, reason)`` to refuse it.
 
-        Asked by :class:`tgext.socketio.serving.SocketIOHandler` before it answers
+        Asked by :class:`tgext.socketio.edge.websocket.SocketIOHandler` before it answers
         101, so a cross-origin upgrade gets 403 with a reason instead of a socket
         that closes without one.
         """

@@ -59,7 +59,8 @@ class SocketIONamespace:
     ``namespace`` (its path, e.g. ``'/pingpong'``), ``session`` (a private
     dict), ``request`` (the TurboGears request of the handshake, with
     ``identity``), ``auth`` (the client's handshake payload,
-    ``io({auth: {...}})``, or None) and ``server`` (the python-socketio server).
+    ``io({auth: {...}})``, or None) and ``server`` (the python-socketio server);
+    :attr:`userid`.
     """
 
     allow_only = None
@@ -72,6 +73,13 @@ class SocketIONamespace:
         self.auth = auth
         self.session = {}
         self._greenlets = None  # a set, once the connection spawns
+
+    @property
+    def userid(self):
+        """The TurboGears user id of this connection (a str), or None when anonymous."""
+        identity = getattr(self.request, 'identity', None) or {}
+        userid = identity.get('repoze.who.userid')
+        return None if userid is None else str(userid)
 
     def on_connect(self):
         """Called once the connection is accepted; may raise to refuse it."""

@@ -41,6 +41,7 @@ class NamespaceBridge(socketio.Namespace):
         super().__init__(path)
         self.namespace_class = namespace_class
         self.runtime = runtime
+        self.error_event = runtime.error_event  # also what the server's refusals are called
         self.hooks = hooks
         self.connections = {}
 
@@ -62,7 +63,7 @@ class NamespaceBridge(socketio.Namespace):
         connection = self.connections.get(sid)
         if connection is not None:
             if self.hooks.event_received:
-                self.hooks.call('event_received', self.namespace, sid, data)
+                self.hooks.call('event_received', connection.instance, data)
             connection.mailbox.put(self._answer, connection, ack_id, data)
 
     def _connect(self, sid, environ, auth=None):
@@ -92,7 +93,7 @@ class NamespaceBridge(socketio.Namespace):
         del instance.emit
         if held:  # python-socketio confirms the connection when we return; these follow
             connection.mailbox.put(_send_held, instance, held)
-        if self.hooks.connection_opened:
+        if self.hooks.connection_opened:  # errors logged: the client is connected now
             self.hooks.call('connection_opened', instance)
         return True
 
@@ -103,11 +104,8 @@ class NamespaceBridge(socketio.Namespace):
 
     def _finish(self, connection, reason):
         connection.mailbox.close()
-        try:
-            if self.hooks.connection_closed:  # after its last event
-                self.hooks.call('connection_closed', connection.instance)
-        except Exception:  # never in the way of on_disconnect
-            log.exception('Error telling that %s closed', connection.instance.sid)
+        if self.hooks.connection_closed:  # after its last event
+            self.hooks.call('connection_closed', connection.instance)
         try:
             with tgcontext.pushed(connection.tg_locals), self.runtime.unit_of_work():
                 connection.instance.on_disconnect(reason)

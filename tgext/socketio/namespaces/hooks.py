@@ -1,31 +1,48 @@
 """The extension point: what features hear of one server, without the core knowing them.
 
-The core calls the listeners of a hook where the thing happens; a feature
-(presence, the console's live log, live data, SSE...) adds its listeners when
-its server is built (see :mod:`tgext.socketio.app.features`), or only for as
-long as it needs them. A hook is a tuple of listeners: the core tests it and
-moves on when it is empty, so a hook nobody listens to costs one test.
+A feature (presence, the console's live log, an app's own...) adds its
+listeners when its server is built (see :mod:`tgext.socketio.app.features`),
+or only for as long as it needs them. Where the thing happens, the layer that
+owns it calls the listeners. A hook is a tuple of listeners: where nobody
+listens, the caller tests it and moves on.
 
-=============================================== ================================================
-``connection_opened(instance)``                 a connection's namespace object is connected
-``connection_closed(instance)``                 it is gone, and its last event has run
-``event_received(namespace, sid, data)``        a client event ``[name, *args]`` arrived (it runs
-                                                later, in the connection's mailbox)
-``channel_joined(instance, channel)``           a connection subscribed to ``channel``
-``channel_left(instance, channel)``             it unsubscribed (a connection that closes leaves
-                                                without this: see ``connection_closed``)
-``publication_delivered(event, data, channel,`` a publication reached this server's subscribers
-``position, namespace)``                        of ``channel`` (once per server, not per client)
-=============================================== ================================================
+=================================================== ======================== ====================
+hook and its listeners' arguments                   called by                a listener raises
+=================================================== ======================== ====================
+``connection_opened(instance)``: a connection's      the namespace bridge     logged
+namespace object is connected                        (:mod:`.bridge`)
+``connection_closed(instance)``: it is gone, and     the namespace bridge     logged
+its last event has run
+``event_received(instance, data)``: a client event   the namespace bridge     logged
+``[name, *args]`` arrived; it runs later, in the
+connection's mailbox
+``channel_joined(instance, channel)``: a connection  ``PubSubNamespace``      the subscription
+subscribed to ``channel``                                                     fails, and is undone
+                                                                              (``channel_left``)
+``channel_left(instance, channel)``: it              ``PubSubNamespace``      logged
+unsubscribed (a connection that closes does not
+leave: see ``connection_closed``)
+``publication_delivered(namespace, event, data,``    the manager's local      logged
+``channel, position)``: a publication reached this   delivery (once per
+server's subscribers (once per server, not per       server, see
+client)                                              ``pubsub.delivery_hook``)
+=================================================== ======================== ====================
 
-A listener that raises fails what it heard: a ``channel_joined`` listener can
-refuse a subscription with a :class:`~.errors.SocketIOError`. The fifth way in,
-messages between server processes, is the bus's own: :meth:`.pubsub.bus.Bus.on`.
+Messages between server processes come in through the bus
+(:meth:`tgext.socketio.pubsub.bus.Bus.on`). A feature keeps what it holds per
+server on the server, as ``server.tgext_<feature>``, and offers a function that
+finds it (e.g. :func:`tgext.socketio.pubsub.presence.tracker_of`).
 """
+import logging
+
+log = logging.getLogger(__name__)
 
 #: The hooks every server has, in the order of the table above.
 HOOKS = ('connection_opened', 'connection_closed', 'event_received', 'channel_joined',
          'channel_left', 'publication_delivered')
+
+#: Hooks whose listeners may refuse what they hear by raising.
+REFUSABLE = frozenset(['channel_joined'])
 
 
 class Hooks:
@@ -39,16 +56,33 @@ class Hooks:
 
     def add(self, hook, listener):
         """Call ``listener`` on ``hook`` from now on."""
-        setattr(self, hook, getattr(self, hook) + (listener,))
+        setattr(self, _known(hook), getattr(self, hook) + (listener,))
 
     def remove(self, hook, listener):
         """Stop calling ``listener`` on ``hook`` (nothing if it was not listening)."""
-        setattr(self, hook, tuple(known for known in getattr(self, hook) if known != listener))
+        setattr(self, _known(hook), tuple(known for known in getattr(self, hook)
+                                          if known != listener))
 
     def call(self, hook, *args):
-        """Call every listener of ``hook`` with ``args``, in the order they were added."""
+        """Call every listener of ``hook`` with ``args``, in the order they were added.
+
+        A listener that raises is logged and the others still hear it, except on
+        a hook of :data:`REFUSABLE`, where the error goes to the caller.
+        """
         for listener in getattr(self, hook):
-            listener(*args)
+            if hook in REFUSABLE:
+                listener(*args)
+                continue
+            try:
+                listener(*args)
+            except Exception:
+                log.exception('Error in a %s listener', hook)
+
+
+def _known(hook):
+    if hook not in HOOKS:
+        raise ValueError('no hook %r: the hooks are %s' % (hook, ', '.join(HOOKS)))
+    return hook
 
 
 def of(server):

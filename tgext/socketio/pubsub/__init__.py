@@ -6,7 +6,7 @@ publications between processes (:mod:`.backends`), the stores that give them
 positions and keep their history (:mod:`.stores`), tgext.socketio's own
 messages on the same bus (:mod:`.bus`), asking the cluster from any process
 (:mod:`.ask`), presence, who is subscribed to a channel (:mod:`.presence`), and telling
-the hooks when publications reach a server's clients (:mod:`.deliveries`).
+the hooks when publications reach a server's clients (:mod:`.delivery_hook`).
 
 May use: the ``namespaces`` and ``edge`` layers.
 """

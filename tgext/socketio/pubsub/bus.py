@@ -84,7 +84,7 @@ class Bus:
             self.dispatch(message)
         elif self._outbox is not None:
             self._outbox.put(message)
-        else:  # a process that does not listen: nobody to tell (see runtime._listen)
+        else:  # a process that does not listen: nobody to tell (see app.endpoint._listen)
             self.dispatch(message)
 
     def _send_loop(self):
@@ -110,27 +110,27 @@ class Bus:
 
         def _listen():
             for message in original():
-                ours = bus.decode(message)
+                ours = decode(bus.manager, message)
                 if ours is None:
                     yield message
                 else:
                     bus.dispatch(ours)
         self.manager._listen = _listen
 
-    def decode(self, message):
-        """``message`` as our dict, or None if it is python-socketio's."""
-        if isinstance(message, dict):
-            return message if message.get('method') == METHOD else None
-        raw = message.encode('utf-8') if isinstance(message, str) else message
-        if not isinstance(raw, (bytes, bytearray)) or _MARKER not in raw:
-            return None  # cheap: python-socketio's messages are parsed once, by it
-        try:
-            data = self.manager.json.loads(message)
-        except Exception:
-            return None
-        if isinstance(data, dict) and data.get('method') == METHOD:
-            return data
+def decode(manager, message):
+    """``message`` of ``manager``'s bus as our dict, or None if it is python-socketio's."""
+    if isinstance(message, dict):
+        return message if message.get('method') == METHOD else None
+    raw = message.encode('utf-8') if isinstance(message, str) else message
+    if not isinstance(raw, (bytes, bytearray)) or _MARKER not in raw:
+        return None  # cheap: python-socketio's messages are parsed once, by it
+    try:
+        data = manager.json.loads(message)
+    except Exception:
         return None
+    if isinstance(data, dict) and data.get('method') == METHOD:
+        return data
+    return None
 
 
 def attach(server):

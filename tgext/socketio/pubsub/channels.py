@@ -32,13 +32,13 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
         self.channels = set()
 
     def on_subscribe(self, name, *args):
-        hook = None
+        method = None
         if isinstance(name, str) and name.isidentifier():
-            hook = getattr(self, 'subscribe_' + name, None)
-        if not callable(hook):
+            method = getattr(self, 'subscribe_' + name, None)
+        if not callable(method):
             raise SubscriptionRejected('no subscription named %r' % (name,))
         try:
-            channel = dispatch.call(hook, args, self.request.environ)
+            channel = dispatch.call(method, args, self.request.environ)
         except SocketIOError as error:
             raise SubscriptionRejected(error.message, reason=error.name, **error.details) from None
         if channel is False:
@@ -47,17 +47,24 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
             channel = name
         self.join(publishing.room(channel))
         self.channels.add(channel)
-        hooks.of(self.server).call('channel_joined', self, channel)
+        try:
+            hooks.of(self.server).call('channel_joined', self, channel)
+        except Exception:  # a listener refused it: subscribed to nothing
+            self._leave(channel)
+            raise
         return channel
 
     def on_unsubscribe(self, channel):
         if not isinstance(channel, str):  # a list is unhashable: no traceback for it
             raise InvalidMethodArgs('a channel is a string')
         if channel in self.channels:
-            self.leave(publishing.room(channel))
-            self.channels.discard(channel)
-            hooks.of(self.server).call('channel_left', self, channel)
+            self._leave(channel)
         return channel
+
+    def _leave(self, channel):
+        self.leave(publishing.room(channel))
+        self.channels.discard(channel)
+        hooks.of(self.server).call('channel_left', self, channel)
 
     def on_recover(self, since, name, *args):
         if not isinstance(since, dict):

@@ -38,7 +38,7 @@ import gevent
 from ..namespaces.errors import SocketIOError
 from ..namespaces.runtime import current
 from . import publishing
-from .ask import ask_cluster
+from . import ask
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,7 @@ class PresenceMixin:
 
     def presence_info(self):
         """The public dict of this connection's member; its ``'id'`` identifies the user."""
-        identity = getattr(self.request, 'identity', None) or {}
-        userid = identity.get('repoze.who.userid')
-        return {'id': str(userid)} if userid is not None else {'id': self.sid}
+        return {'id': self.userid if self.userid is not None else self.sid}
 
     def is_presence_channel(self, channel):
         return any(fnmatch.fnmatchcase(channel, pattern) for pattern in self.presence_channels)
@@ -283,9 +281,10 @@ class PresenceTracker:
 
 
 def attach(server, bus, hooks):
-    """Give ``server`` its presence tables (a feature of :mod:`tgext.socketio.app.features`)."""
+    """Give ``server`` its presence tables, and have it answer who is in a channel (a
+    feature of :mod:`tgext.socketio.app.features`)."""
     server.tgext_presence = PresenceTracker(server, bus, hooks)
-    return server.tgext_presence
+    ask.answer(server, bus, PRESENCE)
 
 
 def _is_presence_channel(instance, channel):
@@ -318,7 +317,7 @@ def presence(channel, namespace='/', backend=None, bus_channel='tgext.socketio',
     """
     if backend is None:
         return _tracker(namespace).members(namespace, channel)
-    return merge_tables(ask_cluster(backend, 'presence', bus_channel, window,
+    return merge_tables(ask.ask_cluster(backend, PRESENCE, bus_channel, window,
                                     namespace=namespace, channel=channel))['members']
 
 
@@ -327,7 +326,7 @@ def presence_stats(channel, namespace='/', backend=None, bus_channel='tgext.sock
     """``{'clients': N, 'users': M}`` of ``channel`` in ``namespace``, cluster-wide."""
     if backend is None:
         return _tracker(namespace).stats(namespace, channel)
-    answer = merge_tables(ask_cluster(backend, 'presence', bus_channel, window,
+    answer = merge_tables(ask.ask_cluster(backend, PRESENCE, bus_channel, window,
                                       namespace=namespace, channel=channel))
     return {'clients': answer['clients'], 'users': answer['users']}
 
@@ -342,3 +341,13 @@ def merge_tables(answers):
             clients += count
     return {'clients': clients, 'users': len(members),
             'members': [members[member_id] for member_id in sorted(members)]}
+
+
+def answer_presence(server, message):
+    """This server's members of ``message``'s channel: ``{'table': {id: [info, connections]}}``."""
+    key = (message.get('namespace'), message.get('channel'))
+    return {'table': tracker_of(server).local_table().get(key, {})}
+
+
+
+PRESENCE = ask.Question('presence', answer_presence, merge_tables)

@@ -97,11 +97,6 @@ def history_through(target, channel, since, limit=None):
     return target.history.since(channel, after=since, size=size, seconds=seconds, limit=limit)
 
 
-def top(channel, namespace='/', backend=None, bus_channel=None):
-    """The position of the last publication on ``channel``."""
-    return _target(namespace, backend, bus_channel).history.top(channel)
-
-
 class _Target:
     """Where publications go: a history store, a policy, and ``send(event, data, namespace,
     room)`` (a server's emit in an app, a write-only manager's elsewhere)."""

@@ -19,7 +19,7 @@ import kombu
 import socketio
 
 from . import PublishError
-from .unanswered import PATIENCE, NotSent, Unanswered, until_answered
+from .unanswered import PATIENCE, NotSent, RecentIds, Unanswered, until_answered
 
 
 class AmqpManager(socketio.KombuManager):
@@ -120,7 +120,7 @@ class AmqpManager(socketio.KombuManager):
     def _listen(self):
         """The payloads of this listener's queue, once each; the same queue across reconnections."""
         queue = self._queue()
-        seen = {}  # recent message ids, oldest first
+        seen = RecentIds(self.remembered_ids)
         retry_sleep = 1
         while True:
             try:
@@ -129,14 +129,8 @@ class AmqpManager(socketio.KombuManager):
                         message = reader.get(block=True)
                         message.ack()
                         retry_sleep = 1
-                        message_id = message.properties.get('message_id')
-                        if message_id in seen:
-                            continue
-                        if message_id is not None:
-                            seen[message_id] = None
-                            if len(seen) > self.remembered_ids:
-                                del seen[next(iter(seen))]
-                        yield message.payload
+                        if seen.add(message.properties.get('message_id')):
+                            yield message.payload
             except Exception as exc:
                 self._get_logger().error('Cannot receive from RabbitMQ (%s), retrying in %s s',
                                          exc, retry_sleep)

@@ -15,7 +15,6 @@ cleared (the server went away), and a listener that finds an ordinary
 collection converts it to a capped one (``convertToCapped``) or, where the
 server cannot (SecantusDB), reads it by polling until it can tail again.
 """
-import collections
 import datetime
 import time
 import uuid
@@ -24,7 +23,7 @@ import socketio
 from bson import ObjectId
 
 from . import PublishError
-from .unanswered import PATIENCE, NotSent, Unanswered, until_answered
+from .unanswered import PATIENCE, NotSent, RecentIds, Unanswered, until_answered
 
 _SEEN_MEMORY = 10000
 _REOPEN_WINDOW = datetime.timedelta(seconds=5)
@@ -110,7 +109,7 @@ class MongoManager(socketio.PubSubManager):
             raise Unanswered(exc) from exc
 
     def _listen(self):
-        seen = _RecentIds(_SEEN_MEMORY)
+        seen = RecentIds(_SEEN_MEMORY)
         since = None
         tailable = None  # unknown: check (and create or convert) the collection
         retry_sleep = 0.1
@@ -169,22 +168,3 @@ def _message_id(document):
 
 def _utcnow():
     return datetime.datetime.now(datetime.timezone.utc)
-
-
-class _RecentIds:
-    """The last ``size`` ids seen, to skip documents read again on reopening."""
-
-    def __init__(self, size):
-        self._order = collections.deque()
-        self._ids = set()
-        self._size = size
-
-    def add(self, document_id):
-        """Remember ``document_id``; False if it was already remembered."""
-        if document_id in self._ids:
-            return False
-        if len(self._order) == self._size:
-            self._ids.discard(self._order.popleft())
-        self._order.append(document_id)
-        self._ids.add(document_id)
-        return True

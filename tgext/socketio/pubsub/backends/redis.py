@@ -9,7 +9,6 @@ entries it missed were not trimmed meanwhile. Pub/sub (``PUBLISH``) would
 drop, without anyone noticing, what was published while a server was
 resubscribing.
 """
-import collections
 import time
 import uuid
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -18,7 +17,7 @@ import socketio
 
 from . import PublishError
 from .redis_replies import run_once
-from .unanswered import PATIENCE, NotSent, Unanswered, until_answered
+from .unanswered import PATIENCE, NotSent, RecentIds, Unanswered, until_answered
 
 
 class RedisManager(socketio.RedisManager):
@@ -74,7 +73,7 @@ class RedisManager(socketio.RedisManager):
 
     def _listen(self):
         """Yield each entry's message, reading on from the last id seen."""
-        seen = _RecentIds(10000)
+        seen = RecentIds(10000)
         last_id = None
         retry_sleep = 1
         while True:
@@ -103,24 +102,3 @@ class RedisManager(socketio.RedisManager):
             finally:
                 if client is not None:
                     client.close()
-
-
-class _RecentIds:
-    """The last ``size`` ids seen, to deliver a retried publish once."""
-
-    def __init__(self, size):
-        self._order = collections.deque()
-        self._ids = set()
-        self._size = size
-
-    def add(self, entry_id):
-        """Remember ``entry_id``; False if it was already remembered."""
-        if entry_id is None:
-            return True
-        if entry_id in self._ids:
-            return False
-        if len(self._order) == self._size:
-            self._ids.discard(self._order.popleft())
-        self._order.append(entry_id)
-        self._ids.add(entry_id)
-        return True

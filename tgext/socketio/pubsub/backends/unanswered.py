@@ -14,6 +14,7 @@ its data, delivers it. So a backend's writer tells two failures apart:
   their readers deliver once, and a history append looks for the publication
   before appending it.
 """
+import collections
 import time
 
 #: Seconds a publish whose answer was lost keeps trying to learn its outcome.
@@ -45,3 +46,25 @@ def until_answered(attempt, patience=PATIENCE, pause=0.1):
         if time.monotonic() >= deadline:
             raise last
         time.sleep(pause)
+
+
+class RecentIds:
+    """The last ``size`` message ids seen, so that a publish sent again (or read again after
+    a reconnection) is delivered once."""
+
+    def __init__(self, size):
+        self._order = collections.deque()
+        self._ids = set()
+        self._size = size
+
+    def add(self, message_id):
+        """Remember ``message_id``; False if it was already remembered (None: never)."""
+        if message_id is None:
+            return True
+        if message_id in self._ids:
+            return False
+        if len(self._order) == self._size:
+            self._ids.discard(self._order.popleft())
+        self._order.append(message_id)
+        self._ids.add(message_id)
+        return True

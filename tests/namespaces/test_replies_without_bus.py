@@ -13,7 +13,7 @@ from tests.helpers import client, start_app
 
 def test_acks_error_events_and_self_emit_reach_the_client_while_redis_is_down():
     redis_server = servers.Redis()
-    app = start_app(['-m', 'tests.sample_apps.features'], backend=redis_server.url)
+    app = start_app(['-m', 'tests.sample_apps.everything'], backend=redis_server.url)
     sio = None
     try:
         sio, seen = client(app.url, '/features')

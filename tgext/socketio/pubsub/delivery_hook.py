@@ -42,4 +42,4 @@ def _tell(server, hooks, event, data, namespace, room):
             and isinstance(room, str) and room.startswith(ROOM_PREFIX)
             and isinstance(data, (list, tuple)) and len(data) == 3
             and isinstance(data[2], dict) and 'offset' in data[2]):
-        hooks.call('publication_delivered', event, data[0], data[1], data[2], namespace)
+        hooks.call('publication_delivered', namespace, event, data[0], data[1], data[2])

@@ -1,6 +1,6 @@
 """A TurboGears app exercising every feature, with real repoze.who logins
 (:mod:`tests.sample_apps.logins`). Run as a server:
-``python -m tests.sample_apps.features --port N [--backend URL]``.
+``python -m tests.sample_apps.everything --port N [--backend URL]``.
 """
 if __name__ == '__main__':
     from gevent import monkey
