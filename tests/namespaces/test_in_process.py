@@ -2,6 +2,7 @@
 
 No server, no port, no monkey-patching: what a TurboGears developer's own tests do.
 """
+import gevent
 import pytest
 import sqlalchemy as sa
 import transaction
@@ -198,3 +199,31 @@ def test_a_simple_namespace_without_database(database):
     app = webtest.TestApp(config.make_wsgi_app())
     with SocketIOTestClient(app, namespaces=['/echo']) as client:
         assert client.call('echo', 1, 'two', namespace='/echo') == (1, 'two')
+
+
+def test_the_servers_own_refusals_are_the_apps_error_event():
+    """A client refused by the server itself (here: more events waiting than
+    ``socketio.max_queued_events``) hears it under the app's ``socketio.error_event``."""
+    class Slow(SocketIONamespace):
+        def on_work(self):
+            gevent.sleep(0.2)
+
+    class Endpoint(SocketIOController):
+        slow = Slow
+
+    class Top(TGController):
+        socketio = Endpoint()
+
+    config = MinimalApplicationConfigurator()
+    config.update_blueprint({'root_controller': Top(), 'socketio.error_event': 'oops',
+                             'socketio.max_queued_events': 1})
+    tgext.socketio.plugme(config)
+    app = webtest.TestApp(config.make_wsgi_app())
+    client = SocketIOTestClient(app, namespaces=['/slow'])
+    try:
+        for _ in range(3):  # the first runs, the second waits, the third is one too many
+            client.emit('work', namespace='/slow')
+        [refusal] = client.wait_for('oops', namespace='/slow', timeout=5)
+        assert refusal['name'] == 'too_many_events'
+    finally:
+        client.disconnect()
