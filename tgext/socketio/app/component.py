@@ -76,7 +76,8 @@ def _explode_formencode(exc):
 def plugme(configurator, options=None):
     """Plug tgext.socketio into a TurboGears ``ApplicationConfigurator``.
 
-    Registered last, so its WSGI layer wraps every other middleware.
+    Registered last, so its WSGI layer wraps every other middleware. ``options``:
+    what tgext.pluggable's ``plug()`` passes (settings are ``socketio.*`` keys instead).
     """
     configurator.register(SocketIOConfigurationComponent, after=True)
     return dict(appid='tgext.socketio')
