@@ -24,6 +24,7 @@ import weakref
 
 import gevent
 
+from ..namespaces.base import userid_of
 from ..pubsub import bus as busmodule
 
 #: Characters of an event's arguments or a publication's data shown in the log.
@@ -144,11 +145,11 @@ def _event(instance, data):
 
 
 def _connected(instance):
-    FEED.note('connect', instance.namespace, sid=instance.sid, user=instance.userid)
+    FEED.note('connect', instance.namespace, sid=instance.sid, user=userid_of(instance))
 
 
 def _disconnected(instance):
-    FEED.note('disconnect', instance.namespace, sid=instance.sid, user=instance.userid)
+    FEED.note('disconnect', instance.namespace, sid=instance.sid, user=userid_of(instance))
 
 
 _LISTENERS = (('publication_delivered', _publication), ('event_received', _event),

@@ -12,6 +12,7 @@ The console asks them from a server, the command line from any process.
 import os
 import time
 
+from ..namespaces.base import userid_of
 from ..pubsub import ask, publishing
 from ..pubsub import bus as busmodule
 from ..pubsub.presence import tracker_of
@@ -40,7 +41,7 @@ def answer_overview(server, message=None):
     for namespace, sid, instance in connections_of(server):
         counts[namespace] = counts.get(namespace, 0) + 1
         if len(listed) < LISTED_CONNECTIONS:
-            listed.append({'namespace': namespace, 'sid': sid, 'user': instance.userid,
+            listed.append({'namespace': namespace, 'sid': sid, 'user': userid_of(instance),
                            'address': instance.request.remote_addr,
                            'channels': sorted(getattr(instance, 'channels', ()))})
     members = _presence_table(server)
@@ -57,7 +58,7 @@ def answer_disconnect(server, message):
     chosen = [(namespace, sid_) for namespace, sid_, instance in connections_of(server)
               if (only is None or namespace == only)
               and ((sid is not None and sid_ == sid)
-                   or (user is not None and instance.userid == str(user)))]
+                   or (user is not None and userid_of(instance) == str(user)))]
     for namespace, sid_ in chosen:
         server.disconnect(sid_, namespace=namespace, ignore_queue=True)
     return {'disconnected': len(chosen)}

@@ -59,8 +59,7 @@ class SocketIONamespace:
     ``namespace`` (its path, e.g. ``'/pingpong'``), ``session`` (a private
     dict), ``request`` (the TurboGears request of the handshake, with
     ``identity``), ``auth`` (the client's handshake payload,
-    ``io({auth: {...}})``, or None) and ``server`` (the python-socketio server);
-    :attr:`userid`.
+    ``io({auth: {...}})``, or None) and ``server`` (the python-socketio server).
     """
 
     allow_only = None
@@ -73,13 +72,6 @@ class SocketIONamespace:
         self.auth = auth
         self.session = {}
         self._greenlets = None  # a set, once the connection spawns
-
-    @property
-    def userid(self):
-        """The TurboGears user id of this connection (a str), or None when anonymous."""
-        identity = getattr(self.request, 'identity', None) or {}
-        userid = identity.get('repoze.who.userid')
-        return None if userid is None else str(userid)
 
     def on_connect(self):
         """Called once the connection is accepted; may raise to refuse it."""
@@ -143,6 +135,14 @@ class SocketIONamespace:
 
 
 SocketIOTGNamespace = SocketIONamespace
+
+
+def userid_of(instance):
+    """The TurboGears user id of a connection's namespace object (a str), or None when
+    anonymous. A function, not an attribute: the app's namespaces own their attributes."""
+    identity = getattr(instance.request, 'identity', None) or {}
+    userid = identity.get('repoze.who.userid')
+    return None if userid is None else str(userid)
 
 
 def _as_data(args):

@@ -35,6 +35,7 @@ import time
 
 import gevent
 
+from ..namespaces.base import userid_of
 from ..namespaces.errors import SocketIOError
 from ..namespaces.runtime import current
 from . import publishing
@@ -54,7 +55,8 @@ class PresenceMixin:
 
     def presence_info(self):
         """The public dict of this connection's member; its ``'id'`` identifies the user."""
-        return {'id': self.userid if self.userid is not None else self.sid}
+        userid = userid_of(self)
+        return {'id': userid if userid is not None else self.sid}
 
     def is_presence_channel(self, channel):
         return any(fnmatch.fnmatchcase(channel, pattern) for pattern in self.presence_channels)
