@@ -95,7 +95,8 @@ def test_hooks_nobody_listens_to_are_empty_and_the_live_log_listens_only_while_w
     # presence is the only built-in feature that listens all the time
     assert [(name, len(getattr(server_hooks, name))) for name in hooks.HOOKS] == [
         ('connection_opened', 0), ('connection_closed', 1), ('event_received', 0),
-        ('channel_joined', 1), ('channel_left', 1), ('publication_delivered', 0)]
+        ('subscribing', 1), ('channel_joined', 1), ('channel_left', 1),
+        ('publication_delivered', 0)]
     feed = activity.FEED
     lease = feed.lease
     feed.lease = 0.3
@@ -126,18 +127,22 @@ def test_listeners_are_called_in_order_and_a_removed_one_no_more():
 
 
 class Refusing:
-    """A feature that refuses subscriptions to 'room-2' and fails on every event it hears."""
+    """A feature that refuses subscriptions to 'room-2' (after a publication to it went out
+    while it was deciding) and fails on every event it hears."""
 
     def __init__(self):
-        self.left = []
+        self.heard = []
 
     def attach(self, server, bus, server_hooks):
-        server_hooks.add('channel_joined', self.joined)
-        server_hooks.add('channel_left', lambda instance, channel: self.left.append(channel))
+        server_hooks.add('subscribing', self.subscribing)
+        server_hooks.add('channel_joined',
+                         lambda i, channel: self.heard.append(('joined', channel)))
+        server_hooks.add('channel_left', lambda i, channel: self.heard.append(('left', channel)))
         server_hooks.add('event_received', self.broken)
 
-    def joined(self, instance, channel):
+    def subscribing(self, instance, channel):
         if channel == 'room-2':
+            publish('room-2', {'text': 'while deciding'}, namespace='/room')
             raise SocketIOError('room 2 is closed', name='room_closed')
 
     def broken(self, instance, data):
@@ -149,16 +154,19 @@ def test_a_refused_subscription_subscribes_to_nothing_and_a_broken_listener_harm
     app = make_app(**{'socketio.features': [refusing.attach]})
     with SocketIOTestClient(app, namespaces=['/room']) as client:
         answer = client.call('subscribe', 'room', '2', namespace='/room')
-        assert answer['error'] == {'name': 'room_closed', 'message': 'room 2 is closed'}
-        assert refusing.left == ['room-2']       # the listeners that heard the join hear it undone
+        assert answer['error'] == {'name': 'subscription_rejected', 'message': 'room 2 is closed',
+                                   'reason': 'room_closed', 'channel': 'room-2'}
+        assert refusing.heard == []               # nobody was told of a subscription
         [server] = current().servers
         assert not server.manager.rooms['/room'].get('channel:room-2')
-        app.get('/announce')                      # to room-1: nobody
         publish('room-2', {'text': 'closed room'}, namespace='/room')
         assert client.call('subscribe', 'room', '1', namespace='/room') == 'room-1'
+        assert client.call('subscribe', 'room', '1', namespace='/room') == 'room-1'  # again
         assert client.call('say', 'still here', namespace='/room') == 'said'
         data, channel, position = client.wait_for('publication', namespace='/room')
-        assert (data, channel) == ({'text': 'still here'}, 'room-1')  # not 'closed room'
+        assert (data, channel) == ({'text': 'still here'}, 'room-1')  # nothing of room-2
+        assert client.call('unsubscribe', 'room-1', namespace='/room') == 'room-1'
+    assert refusing.heard == [('joined', 'room-1'), ('left', 'room-1')]  # subscribed once
 
 
 def test_a_hook_that_does_not_exist_is_refused_by_name():

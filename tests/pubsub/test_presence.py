@@ -375,3 +375,41 @@ def test_a_tracker_tells_only_the_namespaces_of_its_server():
     tracker.add('/chat', 'room-1', 'sid-2', {'id': 'bob'})
     assert server.told == [('presence_join', 'bob')]
     assert tracker.stats('/elsewhere', 'room-1') == {'clients': 1, 'users': 1}
+
+
+def test_a_member_without_an_id_refuses_the_subscription_and_joins_nothing():
+    import webtest
+    from tg import MinimalApplicationConfigurator, TGController
+
+    import tgext.socketio
+    from tgext.socketio import PubSubNamespace, SocketIOController, publish
+    from tgext.socketio.testing import SocketIOTestClient
+
+    class Nameless(PubSubNamespace):
+        presence_channels = ['room-*']
+
+        def subscribe_room(self, number):
+            return 'room-%s' % number
+
+        def presence_info(self):
+            return {'name': 'no id'}
+
+    class Endpoint(SocketIOController):
+        nameless = Nameless
+
+    class Root(TGController):
+        socketio = Endpoint()
+
+    config = MinimalApplicationConfigurator()
+    config.update_blueprint({'root_controller': Root()})
+    tgext.socketio.plugme(config)
+    app = webtest.TestApp(config.make_wsgi_app())
+    with SocketIOTestClient(app, namespaces=['/nameless']) as client:
+        answer = client.call('subscribe', 'room', '1', namespace='/nameless')
+        assert answer['error']['name'] == 'subscription_rejected'
+        assert answer['error']['reason'] == 'invalid_presence_info'
+        publish('room-1', 'to nobody', namespace='/nameless')
+        assert client.call('presence', 'room-1', namespace='/nameless')['error']['name'] == \
+            'not_subscribed'
+        # the refusal and the presence question's error; no publication
+        assert [event['name'] for event in client.get_received('/nameless')] == ['error', 'error']

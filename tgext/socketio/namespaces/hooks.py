@@ -16,9 +16,13 @@ its last event has run
 ``event_received(instance, data)``: a client event   the namespace bridge     logged
 ``[name, *args]`` arrived; it runs later, in the
 connection's mailbox
-``channel_joined(instance, channel)``: a connection  ``PubSubNamespace``      the subscription
-subscribed to ``channel``                                                     fails, and is undone
-                                                                              (``channel_left``)
+``subscribing(instance, channel)``: a connection     ``PubSubNamespace``      the subscription is
+asks to subscribe to ``channel``, and its subscribe                           refused: nothing
+method allowed it; it has joined nothing yet                                  joined, nobody else
+                                                                              told
+``channel_joined(instance, channel)``: it is         ``PubSubNamespace``      logged
+subscribed now (not told again when it subscribes
+to a channel it already has)
 ``channel_left(instance, channel)``: it              ``PubSubNamespace``      logged
 unsubscribed (a connection that closes does not
 leave: see ``connection_closed``)
@@ -38,11 +42,11 @@ import logging
 log = logging.getLogger(__name__)
 
 #: The hooks every server has, in the order of the table above.
-HOOKS = ('connection_opened', 'connection_closed', 'event_received', 'channel_joined',
-         'channel_left', 'publication_delivered')
+HOOKS = ('connection_opened', 'connection_closed', 'event_received', 'subscribing',
+         'channel_joined', 'channel_left', 'publication_delivered')
 
 #: Hooks whose listeners may refuse what they hear by raising.
-REFUSABLE = frozenset(['channel_joined'])
+REFUSABLE = frozenset(['subscribing'])
 
 
 class Hooks:
@@ -66,8 +70,10 @@ class Hooks:
     def call(self, hook, *args):
         """Call every listener of ``hook`` with ``args``, in the order they were added.
 
-        A listener that raises is logged and the others still hear it, except on
-        a hook of :data:`REFUSABLE`, where the error goes to the caller.
+        Listeners are called in the order they were added: the built-in features
+        first, then ``socketio.features`` in its order. A listener that raises is
+        logged and the others still hear it, except on a hook of :data:`REFUSABLE`,
+        where the error goes to the caller and the listeners after it hear nothing.
         """
         for listener in getattr(self, hook):
             if hook in REFUSABLE:

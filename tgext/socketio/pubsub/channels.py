@@ -17,8 +17,10 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
     arguments, an error) sends a ``subscription_rejected`` error and joins
     nothing. The acknowledgement is the channel. ``('unsubscribe', channel)``
     leaves it. Every subscriber receives ``publication(data, channel, position)``.
-    Both are told to the server's ``channel_joined`` and ``channel_left`` hooks
-    (presence listens there).
+    Subscribing to a channel the connection already has changes nothing. The
+    server's hooks hear each step (``subscribing``, whose listeners may refuse like
+    the subscribe method; ``channel_joined``; ``channel_left``): presence listens
+    there.
 
     ``('recover', since, name, *args)`` subscribes like ``subscribe`` and
     acknowledges with what the client missed since ``since`` (its last
@@ -45,26 +47,27 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
             raise SubscriptionRejected('subscription to %r refused' % (name,))
         if channel is None:
             channel = name
+        if channel in self.channels:
+            return channel
+        server_hooks = hooks.of(self.server)
+        try:
+            server_hooks.call('subscribing', self, channel)
+        except SocketIOError as error:  # a feature refused it: nothing joined
+            raise SubscriptionRejected(error.message, reason=error.name,
+                                       **dict(error.details, channel=channel)) from None
         self.join(publishing.room(channel))
         self.channels.add(channel)
-        try:
-            hooks.of(self.server).call('channel_joined', self, channel)
-        except Exception:  # a listener refused it: subscribed to nothing
-            self._leave(channel)
-            raise
+        server_hooks.call('channel_joined', self, channel)
         return channel
 
     def on_unsubscribe(self, channel):
         if not isinstance(channel, str):  # a list is unhashable: no traceback for it
             raise InvalidMethodArgs('a channel is a string')
         if channel in self.channels:
-            self._leave(channel)
+            self.leave(publishing.room(channel))
+            self.channels.discard(channel)
+            hooks.of(self.server).call('channel_left', self, channel)
         return channel
-
-    def _leave(self, channel):
-        self.leave(publishing.room(channel))
-        self.channels.discard(channel)
-        hooks.of(self.server).call('channel_left', self, channel)
 
     def on_recover(self, since, name, *args):
         if not isinstance(since, dict):

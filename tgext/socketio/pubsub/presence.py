@@ -25,7 +25,7 @@ the cluster-wide membership itself and tells its own subscribers.
 Presence is built on pub/sub, not wired into it: :class:`PresenceMixin` only
 declares (the channels, a member's public dict, the ``presence`` and
 ``presence_stats`` events); the tracker hears who subscribes and leaves
-through the server's hooks (``channel_joined``, ``channel_left``,
+through the server's hooks (``subscribing``, ``channel_joined``, ``channel_left``,
 ``connection_closed``, see :mod:`tgext.socketio.namespaces.hooks`).
 """
 import fnmatch
@@ -92,28 +92,40 @@ class PresenceTracker:
         self.bus = bus
         self.host_id = bus.host_id
         self.local = {}    # (ns, channel) -> {member id: {'info': dict, 'sids': set}}
-        self.remote = {}   # host id -> {'seen': monotonic, 'table': {(ns, channel): {id: [info, n]}}}
+        # host id -> {'seen': monotonic, 'table': {(ns, channel): {id: [info, n]}}}
+        self.remote = {}
         self._dirty = set()
         self._flushing = False
+        self._members_to_be = {}  # (sid, channel) -> info, from subscribing to joined
         bus.on('presence', self._received)
         bus.when_started(self._start)
+        hooks.add('subscribing', self.subscribing)
         hooks.add('channel_joined', self.joined)
         hooks.add('channel_left', self.left)
         hooks.add('connection_closed', self.closed)
 
     # -- the connections' subscriptions (hooks) -----------------------------------------
-    def joined(self, instance, channel):
-        """``instance`` subscribed to ``channel``: its member is there if it is a presence
-        channel (a ``presence_info()`` that is not a dict with an id fails the subscription)."""
+    def subscribing(self, instance, channel):
+        """``instance`` asks for a presence channel: a ``presence_info()`` that is not a
+        JSON dict with an id refuses the subscription (before anyone hears of it)."""
         if not _is_presence_channel(instance, channel):
             return
         info = instance.presence_info()
-        if not isinstance(info, dict) or info.get('id') is None:
-            raise SocketIOError('presence_info() must return a dict with an id',
-                                name='internal_error')
-        info = dict(info, id=str(info['id']))
-        json.dumps(info)  # public and JSON, or the subscription fails here
-        self.add(instance.namespace, channel, instance.sid, info)
+        try:
+            if info['id'] is None:
+                raise KeyError('id')
+            info = dict(info, id=str(info['id']))
+            json.dumps(info, allow_nan=False)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise SocketIOError('presence_info() must return a JSON dict with an id (%s)'
+                                % type(exc).__name__, name='invalid_presence_info') from None
+        self._members_to_be[(instance.sid, channel)] = info
+
+    def joined(self, instance, channel):
+        """``instance`` subscribed to ``channel``: its member is there (a presence channel)."""
+        info = self._members_to_be.pop((instance.sid, channel), None)
+        if info is not None:
+            self.add(instance.namespace, channel, instance.sid, info)
 
     def left(self, instance, channel):
         """``instance`` unsubscribed from ``channel``."""
