@@ -76,6 +76,27 @@ class Process:
                 pass
 
 
+def in_process_app(namespaces, **blueprint):
+    """A TurboGears app serving ``{'/path': NamespaceClass}`` at ``/socketio/``, as a
+    ``webtest.TestApp`` for ``tgext.socketio.testing`` (``blueprint``: more settings)."""
+    import webtest
+    from tg import MinimalApplicationConfigurator, TGController
+
+    import tgext.socketio
+
+    class Endpoint(tgext.socketio.SocketIOController):
+        pass
+    Endpoint.namespaces = dict(namespaces)
+
+    class Root(TGController):
+        socketio = Endpoint()
+
+    config = MinimalApplicationConfigurator()
+    config.update_blueprint(dict({'root_controller': Root()}, **blueprint))
+    tgext.socketio.plugme(config)
+    return webtest.TestApp(config.make_wsgi_app())
+
+
 def start_app(module_args, backend='memory://', env=None):
     port = free_port()
     return Process([PYTHON] + module_args + ['--port', str(port), '--backend', backend],

@@ -16,6 +16,7 @@ import tgext.socketio
 from tgext.socketio import PubSubNamespace, SocketIOController, SocketIONamespace, publish
 from tgext.socketio.testing import ConnectionRefused, SocketIOTestClient
 from tgext.socketio.namespaces.unit_of_work import UnitOfWork
+from tests.helpers import in_process_app
 
 Base = declarative_base()
 
@@ -187,16 +188,7 @@ def test_a_simple_namespace_without_database(database):
         def on_echo(self, *args):
             return args
 
-    class Endpoint(SocketIOController):
-        echo = Echo
-
-    class Top(TGController):
-        socketio = Endpoint()
-
-    config = MinimalApplicationConfigurator()
-    config.update_blueprint({'root_controller': Top()})
-    tgext.socketio.plugme(config)
-    app = webtest.TestApp(config.make_wsgi_app())
+    app = in_process_app({'/echo': Echo})
     with SocketIOTestClient(app, namespaces=['/echo']) as client:
         assert client.call('echo', 1, 'two', namespace='/echo') == (1, 'two')
 
@@ -208,17 +200,8 @@ def test_the_servers_own_refusals_are_the_apps_error_event():
         def on_work(self):
             gevent.sleep(0.2)
 
-    class Endpoint(SocketIOController):
-        slow = Slow
-
-    class Top(TGController):
-        socketio = Endpoint()
-
-    config = MinimalApplicationConfigurator()
-    config.update_blueprint({'root_controller': Top(), 'socketio.error_event': 'oops',
-                             'socketio.max_queued_events': 1})
-    tgext.socketio.plugme(config)
-    app = webtest.TestApp(config.make_wsgi_app())
+    app = in_process_app({'/slow': Slow}, **{'socketio.error_event': 'oops',
+                                              'socketio.max_queued_events': 1})
     client = SocketIOTestClient(app, namespaces=['/slow'])
     try:
         for _ in range(3):  # the first runs, the second waits, the third is one too many

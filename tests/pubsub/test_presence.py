@@ -378,11 +378,8 @@ def test_a_tracker_tells_only_the_namespaces_of_its_server():
 
 
 def test_a_member_without_an_id_refuses_the_subscription_and_joins_nothing():
-    import webtest
-    from tg import MinimalApplicationConfigurator, TGController
-
-    import tgext.socketio
-    from tgext.socketio import PubSubNamespace, SocketIOController, publish
+    from tests.helpers import in_process_app
+    from tgext.socketio import PubSubNamespace, publish
     from tgext.socketio.testing import SocketIOTestClient
 
     class Nameless(PubSubNamespace):
@@ -394,16 +391,7 @@ def test_a_member_without_an_id_refuses_the_subscription_and_joins_nothing():
         def presence_info(self):
             return {'name': 'no id'}
 
-    class Endpoint(SocketIOController):
-        nameless = Nameless
-
-    class Root(TGController):
-        socketio = Endpoint()
-
-    config = MinimalApplicationConfigurator()
-    config.update_blueprint({'root_controller': Root()})
-    tgext.socketio.plugme(config)
-    app = webtest.TestApp(config.make_wsgi_app())
+    app = in_process_app({'/nameless': Nameless})
     with SocketIOTestClient(app, namespaces=['/nameless']) as client:
         answer = client.call('subscribe', 'room', '1', namespace='/nameless')
         assert answer['error']['name'] == 'subscription_rejected'
