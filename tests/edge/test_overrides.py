@@ -67,4 +67,5 @@ def test_the_state_we_read_is_still_there():
     assert eio.sockets == {} and eio.ping_interval and eio.max_http_buffer_size
     eio_socket = engineio.socket.Socket(eio, 'sid')
     assert (eio_socket.closing, eio_socket.closed) == (False, False)
+    assert (eio_socket.upgrading, eio_socket.upgraded) == (False, False)
     assert hasattr(eio_socket, 'last_ping') and eio_socket.queue.qsize() == 0

@@ -14,7 +14,8 @@ Changes to their behaviour:
   hold the request that caused it, e.g. a malformed polling POST, forever),
   and its ping timer dies with it;
 * the wait for the next ping is a timer, not a sleeping greenlet per connection;
-* oversized bodies and requests of closing sessions get clear HTTP refusals;
+* oversized bodies and requests of closing sessions get clear HTTP refusals, and a
+  second WebSocket for a session that is upgrading to one is closed at once;
 * each client has an inbound budget: once ``max_queued_events`` of its events
   (or ``max_queued_bytes`` of them) wait in its mailbox, or its binary attachments pass ``max_attachments`` or
   ``max_http_buffer_size`` bytes, it gets an ``error`` event
@@ -29,6 +30,7 @@ import logging
 import math
 import socket
 import time
+from urllib.parse import parse_qs
 
 import engineio
 import engineio.socket
@@ -107,9 +109,18 @@ class EngineIOServer(engineio.Server):
         A body over ``max_http_buffer_size`` gets 413 without being read, and
         a request for a session that is closing gets 400 (python-engineio
         raises ``KeyError`` there), a handshake from an address that holds
-        ``max_sessions_per_address`` sessions gets 429.
+        ``max_sessions_per_address`` sessions gets 429, and a second WebSocket
+        for a session that is upgrading (or upgraded) to one is closed at once
+        (python-engineio would start a second upgrade while the first has not
+        finished, and that WebSocket would wait for a probe forever).
         """
         query = environ.get('QUERY_STRING', '')
+        if 'transport=websocket' in query and 'sid=' in query:
+            engineio_socket = self.sockets.get(parse_qs(query).get('sid', [None])[0])
+            if engineio_socket is not None and (engineio_socket.upgrading
+                                                or engineio_socket.upgraded):
+                return _refuse(start_response, '400 Bad Request',
+                               'this session has a WebSocket already')
         if 'sid=' not in query and self.max_sessions_per_address and \
                 self.sessions_per_address[environ.get('REMOTE_ADDR')] \
                 >= self.max_sessions_per_address:
