@@ -54,8 +54,9 @@ def test_bus_hook_still_sees_our_messages():
     seen = []
     bus.attach(server).on('probe', seen.append)
     manager._thread()  # returns when _listen() is exhausted
-    assert [message['n'] for message in seen] == [1, 1], \
-        'python-socketio no longer reads the bus through _listen(): see tgext/socketio/pubsub/bus.py'
+    assert [message['n'] for message in seen] == [1, 1], (
+        'python-socketio no longer reads the bus through _listen(): '
+        'see tgext/socketio/pubsub/bus.py')
     assert manager.emitted == ['hello']
 
 

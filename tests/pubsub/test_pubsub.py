@@ -146,7 +146,8 @@ REFUSALS = [(('closed',), 'subscription to \'closed\' refused', None),
             (('numbered', '0'), None, 'invalid_method_args'),
             (('broken',), 'Internal server error', 'internal_error'),
             (('nosuch',), "no subscription named 'nosuch'", None),
-            ((['not', 'a', 'name'],), None, None)]
+            ((['not', 'a', 'name'],), None, None),
+            (('room', 'curfew'), 'room-curfew is closed at night', 'curfew')]  # a feature's
 
 
 @pytest.mark.parametrize('subscription, message, reason', REFUSALS)
@@ -159,7 +160,8 @@ def test_refused_subscription_receives_nothing(cluster, subscription, message, r
     [(event,)] = refused.wait_for('error')
     assert event == ack['error']
     _, control, _ = cluster.subscriber('room', '9')
-    for channel in ('closed', 'staff', 'numbered-0', 'broken', 'nosuch', 'room-9'):
+    for channel in ('closed', 'staff', 'numbered-0', 'broken', 'nosuch', 'room-curfew',
+                    'room-9'):
         cluster.publish(channel, 'to ' + channel)
     wait_for_messages(control, 'room-9', ['to room-9'])
     assert refused.of('publication') == []

@@ -127,6 +127,14 @@ class Rooms(PubSubNamespace):
         return True
 
 
+def curfew(server, bus, hooks):
+    """A feature of the app's own (``socketio.features``): room 'curfew' is closed."""
+    def subscribing(instance, channel):
+        if channel == 'room-curfew':
+            raise SocketIOError('room-curfew is closed at night', name='curfew')
+    hooks.add('subscribing', subscribing)
+
+
 class SocketIO(SocketIOController):
     features = Features
     private = Private
@@ -208,7 +216,8 @@ class RootController(TGController):
 
 
 def make_app(global_conf=None, **app_conf):
-    return logins.make_app(RootController(), USERS, app_conf)
+    return logins.make_app(RootController(), USERS, dict({'socketio.features': [curfew]},
+                                                         **app_conf))
 
 
 if __name__ == '__main__':

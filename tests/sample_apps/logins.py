@@ -59,7 +59,8 @@ def make_app(root, users, app_conf, widgets=False):
 
 
 def serve(make_app, **settings):
-    """``python -m tests.sample_apps.NAME --port N [--backend URL]``: serve ``make_app(**settings)``."""
+    """``python -m tests.sample_apps.NAME --port N [--backend URL]``: serve
+    ``make_app(**settings)``."""
     from tgext.socketio import serving
     parser = argparse.ArgumentParser()
     parser.add_argument('--port', type=int, required=True)

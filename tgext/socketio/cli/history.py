@@ -4,8 +4,9 @@
 CHANNEL`` prints ``{"channel", "recovered", "publications": [[data, position], ...]}``, oldest
 first: what :func:`~tgext.socketio.pubsub.publishing.history_since` gives (and the
 ``history`` event acknowledges). No server is asked: the store is read directly
-(:func:`tgext.socketio.pubsub.stores.store_for`), so only stores shared through the backend can be read: Redis and MongoDB. ``amqp://`` keeps no
-history, and ``memory://`` keeps it inside each server process.
+(:func:`tgext.socketio.pubsub.stores.store_for`), so only stores shared through the
+backend can be read: Redis and MongoDB. ``amqp://`` keeps no history, and ``memory://``
+keeps it inside each server process.
 
 What is kept is bounded when written (``socketio.history``), and bounded again when read (by
 age, as a store trims only when written to). With ``-c FILE.ini`` naming ``socketio.history``,

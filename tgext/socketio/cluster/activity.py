@@ -141,7 +141,8 @@ def _publication(namespace, event, data, channel, position):
 def _event(instance, data):
     """A client's event ``data`` (``[name, *args]``) arrived."""
     if isinstance(data, list) and data and isinstance(data[0], str):
-        FEED.note('event', instance.namespace, sid=instance.sid, event=data[0], detail=detail(data[1:]))
+        FEED.note('event', instance.namespace, sid=instance.sid, event=data[0],
+                  detail=detail(data[1:]))
 
 
 def _connected(instance):

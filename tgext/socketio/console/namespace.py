@@ -5,7 +5,8 @@ Pushed to every open console (events of :data:`NAMESPACE`):
 * ``console_overview(overview)`` every :attr:`ConsoleHub.refresh_every` seconds
   (see :func:`.overview.summarize`);
 * ``console_log(entry)`` for each entry of the live log, ``console_skipped(n)``
-  with the number of entries left out by sampling so far (see :mod:`tgext.socketio.cluster.activity`).
+  with the number of entries left out by sampling so far (see
+  :mod:`tgext.socketio.cluster.activity`).
 
 Answered to the console that asks (each handler also returns its answer):
 ``history``, ``publish``, ``disconnect_connection``, ``disconnect_user``
@@ -73,7 +74,8 @@ class ConsoleHub:
         self.server.emit(event, data, to=ROOM, namespace=NAMESPACE, ignore_queue=True)
 
     def log(self, batch):
-        """A batch of :mod:`tgext.socketio.cluster.activity` entries: push the ones not logged yet."""
+        """A batch of live log entries (:mod:`tgext.socketio.cluster.activity`): push the
+        ones not logged yet."""
         for entry in batch['entries']:
             if self._first_time(entry):
                 entry['subject'] = entry.get('channel') or entry.get('event') or entry.get('sid')

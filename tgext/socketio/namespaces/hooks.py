@@ -75,10 +75,12 @@ class Hooks:
         logged and the others still hear it, except on a hook of :data:`REFUSABLE`,
         where the error goes to the caller and the listeners after it hear nothing.
         """
-        for listener in getattr(self, hook):
-            if hook in REFUSABLE:
+        listeners = getattr(self, hook)
+        if hook in REFUSABLE:
+            for listener in listeners:
                 listener(*args)
-                continue
+            return
+        for listener in listeners:
             try:
                 listener(*args)
             except Exception:

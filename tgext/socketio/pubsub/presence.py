@@ -96,7 +96,9 @@ class PresenceTracker:
         self.remote = {}
         self._dirty = set()
         self._flushing = False
-        self._members_to_be = {}  # (sid, channel) -> info, from subscribing to joined
+        # sid -> {channel: info} checked by subscribing, added by joined; what a later
+        # feature refused is dropped when the connection closes
+        self._members_to_be = {}
         bus.on('presence', self._received)
         bus.when_started(self._start)
         hooks.add('subscribing', self.subscribing)
@@ -119,11 +121,11 @@ class PresenceTracker:
         except (TypeError, ValueError, KeyError) as exc:
             raise SocketIOError('presence_info() must return a JSON dict with an id (%s)'
                                 % type(exc).__name__, name='invalid_presence_info') from None
-        self._members_to_be[(instance.sid, channel)] = info
+        self._members_to_be.setdefault(instance.sid, {})[channel] = info
 
     def joined(self, instance, channel):
         """``instance`` subscribed to ``channel``: its member is there (a presence channel)."""
-        info = self._members_to_be.pop((instance.sid, channel), None)
+        info = self._members_to_be.get(instance.sid, {}).pop(channel, None)
         if info is not None:
             self.add(instance.namespace, channel, instance.sid, info)
 
@@ -134,6 +136,7 @@ class PresenceTracker:
 
     def closed(self, instance):
         """``instance``'s connection is gone: it leaves every presence channel it was in."""
+        self._members_to_be.pop(instance.sid, None)
         for channel in list(getattr(instance, 'channels', ())):
             self.left(instance, channel)
 
@@ -307,6 +310,7 @@ def _is_presence_channel(instance, channel):
 
 
 def tracker_of(server):
+    """The :class:`PresenceTracker` of ``server``; LookupError if it has none."""
     tracker = getattr(server, 'tgext_presence', None)
     if tracker is None:
         raise LookupError('this server has no presence tables: it was not started by '
@@ -331,8 +335,7 @@ def presence(channel, namespace='/', backend=None, bus_channel='tgext.socketio',
     """
     if backend is None:
         return _tracker(namespace).members(namespace, channel)
-    return merge_tables(ask.ask_cluster(backend, PRESENCE, bus_channel, window,
-                                    namespace=namespace, channel=channel))['members']
+    return _ask_cluster(channel, namespace, backend, bus_channel, window)['members']
 
 
 def presence_stats(channel, namespace='/', backend=None, bus_channel='tgext.socketio',
@@ -340,14 +343,18 @@ def presence_stats(channel, namespace='/', backend=None, bus_channel='tgext.sock
     """``{'clients': N, 'users': M}`` of ``channel`` in ``namespace``, cluster-wide."""
     if backend is None:
         return _tracker(namespace).stats(namespace, channel)
-    answer = merge_tables(ask.ask_cluster(backend, PRESENCE, bus_channel, window,
-                                      namespace=namespace, channel=channel))
+    answer = _ask_cluster(channel, namespace, backend, bus_channel, window)
     return {'clients': answer['clients'], 'users': answer['users']}
 
 
+def _ask_cluster(channel, namespace, backend, bus_channel, window):
+    return merge_tables(ask.ask_cluster(backend, PRESENCE, bus_channel, window,
+                                        namespace=namespace, channel=channel))
+
+
 def merge_tables(answers):
-    """``{'clients', 'users', 'members'}`` of the servers' ``presence`` answers (their tables
-    of one channel, see :mod:`tgext.socketio.cluster.operations`)."""
+    """``{'clients', 'users', 'members'}`` of the servers' answers to :data:`PRESENCE`
+    (their tables of one channel, :func:`answer_presence`)."""
     members, clients = {}, 0
     for answer in answers:
         for member_id, (info, count) in answer.get('table', {}).items():
@@ -363,5 +370,5 @@ def answer_presence(server, message):
     return {'table': tracker_of(server).local_table().get(key, {})}
 
 
-
+#: Who is in a channel, asked of every server (``presence(..., backend=URL)``, the CLI).
 PRESENCE = ask.Question('presence', answer_presence, merge_tables)
