@@ -7,7 +7,7 @@ from ..edge.overrides import Server
 from ..edge.gevent_check import is_monkey_patched
 from ..namespaces.bridge import NamespaceBridge
 from ..namespaces.hooks import Hooks
-from ..pubsub import backends, bus, delivery_hook
+from ..pubsub import backends, bus, delivery_hook, publishing
 from . import settings
 from .features import FEATURES
 
@@ -28,6 +28,9 @@ def build_server(namespace_classes, runtime):
              ', '.join(sorted(namespace_classes)), backends.redacted(runtime.backend_url))
     server_bus = bus.attach(server)
     delivery_hook.report_deliveries(server, hooks)
+    # Made now, not by the first publish: a burst of first publishes would all wait for
+    # the store's first connection (MongoDB: 2 s to find the server, then an error).
+    publishing.target_of(server)
     for attach in FEATURES + tuple(runtime.conf.get('socketio.features') or ()):
         attach(server, server_bus, hooks)
     _listen(server, server_bus, runtime)
