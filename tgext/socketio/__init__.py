@@ -33,6 +33,7 @@ _API = {
     'SocketIOConfigurationComponent': 'app.component',
     'SocketIOError': 'namespaces.errors',
     'PublishError': 'pubsub.backends',
+    'PendingPublication': 'pubsub.transactional',
     'presence': 'pubsub.presence',
     'presence_stats': 'pubsub.presence',
     'HealthController': 'cluster.health',

@@ -145,7 +145,8 @@ class ConsoleNamespace(SocketIONamespace):
             raise SocketIOError('data is not JSON: %s' % exc, name='invalid_data') from None
         try:
             position = publishing.publish(_text(channel, 'channel'), value,
-                                          namespace=_text(namespace, 'namespace'))
+                                          namespace=_text(namespace, 'namespace'),
+                                          immediate=True)  # an operator's: commits nothing
         except (PublishError, LookupError) as exc:
             raise SocketIOError('not published: %s' % exc, name='publish_failed') from None
         return self._notice('published to %s at offset %s' % (channel, position['offset']),

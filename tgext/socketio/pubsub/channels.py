@@ -90,9 +90,15 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
         return {'channel': channel, 'recovered': recovered,
                 'publications': [[data, position] for data, position in publications]}
 
-    def publish(self, channel, data):
-        """Deliver ``data`` to every subscriber of ``channel`` in this namespace."""
-        return publishing.publish_to(self._publishing_target(), channel, data, self.namespace)
+    def publish(self, channel, data, immediate=False):
+        """Deliver ``data`` to every subscriber of ``channel`` in this namespace.
+
+        As :func:`~tgext.socketio.publish`: inside the handler's transaction it
+        is sent when that commits (a :class:`~tgext.socketio.PendingPublication`
+        is returned), never if it aborts; ``immediate=True`` sends at once.
+        """
+        return publishing.publish_to(self._publishing_target(), channel, data, self.namespace,
+                                     immediate=immediate)
 
     def _publishing_target(self):
         return publishing.target_of(self.server)

@@ -13,7 +13,8 @@ import gevent.lock
 from tg import config
 
 from ..namespaces.runtime import current
-from . import backends
+from . import backends, transactional
+from .backends import PublishError
 from .stores import HistoryPolicy, store_for
 
 #: Room prefix of channels, so that no channel can be a client's own sid room.
@@ -25,7 +26,8 @@ def room(channel):
     return ROOM_PREFIX + channel
 
 
-def publish(channel, data, namespace='/', backend=None, event=None, bus_channel=None):
+def publish(channel, data, namespace='/', backend=None, event=None, bus_channel=None,
+            immediate=False):
     """Send ``publication(data, channel, position)`` to every subscriber of ``channel``.
 
     ``namespace``: the namespace path the subscribers are connected to.
@@ -33,15 +35,22 @@ def publish(channel, data, namespace='/', backend=None, event=None, bus_channel=
     Socket.IO (default: ``socketio.backend`` of the TurboGears config).
     ``event``: the event name (default: ``socketio.publication_event``).
     ``bus_channel``: with ``backend``, the servers' ``socketio.channel``.
-    Returns the publication's position ``{"epoch", "offset"}``.
+
+    Outside a transaction it is sent at once and the publication's position
+    ``{"epoch", "offset"}`` is returned. Inside one (a request under TurboGears'
+    transaction manager, a socket handler, a script's ``transaction``) it is
+    sent when the transaction commits, never if it aborts, and a
+    :class:`~tgext.socketio.PendingPublication` is returned (its ``position``
+    is known after the commit); ``immediate=True`` sends at once even there.
     Raises :class:`TypeError` for data that JSON cannot carry (NaN and
     infinities included: browsers cannot parse them) and
     :class:`~tgext.socketio.PublishError` when the backend is down.
     """
-    return publish_to(_target(namespace, backend, bus_channel), channel, data, namespace, event)
+    return publish_to(_target(namespace, backend, bus_channel), channel, data, namespace, event,
+                      immediate)
 
 
-def publish_to(target, channel, data, namespace, event=None):
+def publish_to(target, channel, data, namespace, event=None, immediate=False):
     """:func:`publish` through ``target`` (a runtime's, or a backend URL's :class:`_Target`)."""
     if not isinstance(channel, str):
         raise TypeError('a channel is a str, not %r' % (channel,))
@@ -50,6 +59,11 @@ def publish_to(target, channel, data, namespace, event=None):
     except (TypeError, ValueError) as exc:
         raise TypeError('data published to %r is not JSON-serialisable: %s'
                         % (channel, exc)) from None
+    return transactional.send_after_commit(
+        channel, functools.partial(_send, target, channel, data, namespace, event), immediate)
+
+
+def _send(target, channel, data, namespace, event):
     size, seconds = target.policy.limits(channel)
     with target.turn(channel):  # offsets reach this process's bus in their order
         try:
@@ -148,6 +162,11 @@ def _target(namespace, backend, bus_channel):
     runtime = current() if backend is None else None
     if runtime is not None:
         servers = runtime.servers_with(namespace) or runtime.servers
+        if servers and not runtime.serving and runtime.backend_url.startswith('memory:'):
+            raise PublishError(
+                'publish() on memory:// reaches only the clients of its own process, and '
+                'this one serves none (a script, a shell, a worker): set socketio.backend '
+                'to the redis://, amqp:// or mongodb:// URL the servers use')
         if servers:
             return target_of(servers[0])
     url, configured_bus_channel, event, policy = _configured_backend(backend)
