@@ -48,6 +48,7 @@ class SocketIOMiddleware:
         self.endpoints = {}  # path -> server, learned from claimed handshakes
 
     def __call__(self, environ, start_response):
+        self.runtime.serving = True
         path = environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', '')
         if path.startswith(self.runtime.assets_url):
             return assets.serve(path[len(self.runtime.assets_url):], self.runtime.assets_dir,

@@ -11,7 +11,7 @@ made by the ``build_server`` the app's configuration component gives it
 """
 import functools
 
-from tg import config
+from tg import config, request_local
 
 from .unit_of_work import UnitOfWork
 
@@ -37,6 +37,8 @@ class SocketIORuntime:
         self._build_server = build_server  # (namespace classes, runtime) -> server
         self._servers = {}  # controller -> python-socketio server
         self._paths = {}    # controller -> mount path, e.g. '/socketio'
+        #: True once the app's WSGI layer has served a request: this process serves clients.
+        self.serving = False
 
     def start(self, endpoints):
         """Build the server of every ``(path, controller)`` mounted, and so join the bus."""
@@ -75,5 +77,12 @@ class SocketIORuntime:
 
 
 def current():
-    """The runtime of the app being served (or of the last app made), or None."""
-    return config.get(CONFIG_KEY)
+    """The runtime of the app being served, or None.
+
+    Inside a request or a socket handler, the app serving it (a process may
+    have made several apps, as a test harness does); elsewhere the last app made.
+    """
+    try:
+        return request_local.context._current_obj().config.get(CONFIG_KEY)
+    except (TypeError, AttributeError):  # no TurboGears context in this greenlet
+        return config.get(CONFIG_KEY)
