@@ -89,6 +89,7 @@ def test_a_feature_of_the_app_hears_every_hook_in_order():
 
 
 def test_hooks_nobody_listens_to_are_empty_and_the_live_log_listens_only_while_watched():
+    _wait_until_no_console_watches()  # an earlier test's, in this process
     make_app()
     [server] = current().servers
     server_hooks = hooks.of(server)
@@ -110,6 +111,13 @@ def test_hooks_nobody_listens_to_are_empty_and_the_live_log_listens_only_while_w
         assert server_hooks.event_received == () and server_hooks.publication_delivered == ()
     finally:
         feed.lease = lease
+
+
+def _wait_until_no_console_watches():
+    activity.FEED.watched_until = 0.0
+    deadline = time.monotonic() + 10
+    while activity.FEED._flusher is not None and time.monotonic() < deadline:
+        gevent.sleep(0.05)
 
 
 def test_listeners_are_called_in_order_and_a_removed_one_no_more():
