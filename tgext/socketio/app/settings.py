@@ -1,6 +1,8 @@
 """The ``socketio.*`` configuration keys: defaults and .ini coercion."""
 from tg.support.converters import asbool, asint, aslist
 
+from ..pubsub.tokens import DEFAULT_TTL as DEFAULT_TOKEN_TTL
+
 DEFAULTS = {
     'socketio.ping_interval': 25,
     'socketio.ping_timeout': 20,
@@ -22,6 +24,8 @@ DEFAULTS = {
     'socketio.logger': False,
     'socketio.transaction': 'auto',
     'socketio.history': '*:100:300',
+    'socketio.token_secret': None,
+    'socketio.token_ttl': DEFAULT_TOKEN_TTL,
 }
 
 
@@ -48,6 +52,7 @@ COERCION = {
     'socketio.transports': aslist,
     'socketio.logger': asbool,
     'socketio.transaction': lambda value: value if value == 'auto' else asbool(value),
+    'socketio.token_ttl': float,
 }
 
 

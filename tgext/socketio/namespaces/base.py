@@ -140,7 +140,12 @@ SocketIOTGNamespace = SocketIONamespace
 def userid_of(instance):
     """The TurboGears user id of a connection's namespace object (a str), or None when
     anonymous. A function, not an attribute: the app's namespaces own their attributes."""
-    identity = getattr(instance.request, 'identity', None) or {}
+    return userid_of_request(instance.request)
+
+
+def userid_of_request(request):
+    """The TurboGears user id (a str) of ``request``, or None when anonymous."""
+    identity = getattr(request, 'identity', None) or {}
     userid = identity.get('repoze.who.userid')
     return None if userid is None else str(userid)
 

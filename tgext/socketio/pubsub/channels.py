@@ -1,9 +1,9 @@
 """PubSubNamespace: clients subscribe to channels that anyone can publish to."""
 from ..namespaces import dispatch, hooks
-from ..namespaces.base import SocketIONamespace
+from ..namespaces.base import SocketIONamespace, userid_of
 from ..namespaces.errors import (InvalidMethodArgs, MethodAccessDenied, SocketIOError,
                                  SubscriptionRejected)
-from . import publishing
+from . import publishing, tokens
 from .presence import PresenceMixin
 
 
@@ -17,6 +17,8 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
     arguments, an error) sends a ``subscription_rejected`` error and joins
     nothing. The acknowledgement is the channel. ``('unsubscribe', channel)``
     leaves it. Every subscriber receives ``publication(data, channel, position)``.
+    ``('subscribe', {"token": t})`` subscribes to the channel of a token issued
+    by the app's controller (:mod:`tgext.socketio.pubsub.tokens`) instead.
     Subscribing to a channel the connection already has changes nothing. The
     server's hooks hear each step (``subscribing``, whose listeners may refuse like
     the subscribe method; ``channel_joined``; ``channel_left``): presence listens
@@ -34,6 +36,9 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
         self.channels = set()
 
     def on_subscribe(self, name, *args):
+        if isinstance(name, dict) and 'token' in name and not args:
+            return self._join(tokens.verify(tokens.secret_of(self.server.runtime.conf),
+                                            name['token'], self.namespace, userid_of(self)))
         method = None
         if isinstance(name, str) and name.isidentifier():
             method = getattr(self, 'subscribe_' + name, None)
@@ -45,8 +50,10 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
             raise SubscriptionRejected(error.message, reason=error.name, **error.details) from None
         if channel is False:
             raise SubscriptionRejected('subscription to %r refused' % (name,))
-        if channel is None:
-            channel = name
+        return self._join(name if channel is None else channel)
+
+    def _join(self, channel):
+        """Join ``channel`` (authorized), unless a feature's ``subscribing`` hook refuses."""
         if channel in self.channels:
             return channel
         server_hooks = hooks.of(self.server)
