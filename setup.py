@@ -153,12 +153,14 @@ setup(
         'Genshi>=0.7.7',
         'FormEncode>=2.0',
         'chevron>=0.14,<0.15',
+        'transaction>=4',  # publications inside a transaction leave when it commits
     ],
     extras_require={
         'redis': ['redis>=5,<9'],
         'amqp': ['kombu>=5.3,<6'],
         'mongo': ['pymongo>=4.6,<5'],
         'metrics': ['prometheus_client>=0.17'],
+        'live': ['SQLAlchemy>=2'],  # tgext.socketio.live: live models
         'test': [
             'pytest>=8,<10', 'pytest-timeout>=2.3', 'pytest-xdist>=3.5', 'requests',
             'websocket-client>=1.7',

@@ -16,6 +16,7 @@ RANKS = {
     'namespaces': 1,
     'pubsub': 2,
     'cluster': 3,
+    'live': 3,
     'app': 4,
     'axf_ractive': 4,
     'console': 5,

@@ -46,7 +46,7 @@ def publish(channel, data, namespace='/', backend=None, event=None, bus_channel=
     infinities included: browsers cannot parse them) and
     :class:`~tgext.socketio.PublishError` when the backend is down.
     """
-    return publish_to(_target(namespace, backend, bus_channel), channel, data, namespace, event,
+    return publish_to(target_for(namespace, backend, bus_channel), channel, data, namespace, event,
                       immediate)
 
 
@@ -96,7 +96,7 @@ def history(channel, limit=None, since=None, namespace='/', backend=None, bus_ch
 
 def history_since(channel, since, limit=None, namespace='/', backend=None, bus_channel=None):
     """``(publications, recovered)``: what followed ``since``, and whether all of it is kept."""
-    return history_through(_target(namespace, backend, bus_channel), channel, since, limit)
+    return history_through(target_for(namespace, backend, bus_channel), channel, since, limit)
 
 
 def history_through(target, channel, since, limit=None):
@@ -158,7 +158,8 @@ def target_of(server):
     return target
 
 
-def _target(namespace, backend, bus_channel):
+def target_for(namespace, backend=None, bus_channel=None):
+    """Where :func:`publish` with these arguments goes (raises what it would raise)."""
     runtime = current() if backend is None else None
     if runtime is not None:
         servers = runtime.servers_with(namespace) or runtime.servers

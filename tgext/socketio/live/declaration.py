@@ -1,0 +1,92 @@
+"""``@live(...)``: the declaration that makes a SQLAlchemy model's rows live."""
+import sqlalchemy as sa
+
+from . import deltas, sending, tracking
+
+#: Attribute of a live model class holding its :class:`LiveModel`.
+ATTRIBUTE = '__live__'
+
+
+def live(channel, fields, namespace='/', key=None, name=None):
+    """Class decorator: publish the model's committed changes on ``channel``.
+
+    ``channel``: a format string of the row's attributes (``'todos-{list_id}'``)
+    or a function of the row returning a channel or a list of channels.
+    ``fields``: the attributes that are public, the only ones published; a
+    change of other attributes publishes nothing. ``namespace``: the
+    namespace path of the subscribers. ``key``: the identity field (default:
+    the primary key). ``name``: the model's name in deltas (default: the class
+    name). Inserts and updates become upserts, deletes deletes, and a row that
+    moved from a channel to another is a delete on the old and an upsert on the
+    new (see :mod:`tgext.socketio.live.deltas`).
+    """
+    def declare(model):
+        spec = LiveModel(model, channel, fields, namespace, key, name)
+        setattr(model, ATTRIBUTE, spec)
+        tracking.track(model)
+        return model
+    return declare
+
+
+def configure(backend=None, bus_channel=None):
+    """Where a process that serves no Socket.IO and has no TurboGears config (a worker
+    using the app's models) publishes live changes: the servers' backend URL."""
+    sending.BACKEND.update(backend=backend, bus_channel=bus_channel)
+
+
+def spec_of(model):
+    """The :class:`LiveModel` of a model class, or None."""
+    return getattr(model, ATTRIBUTE, None)
+
+
+class LiveModel:
+    """What ``@live`` declared about one model."""
+
+    def __init__(self, model, channel, fields, namespace, key, name):
+        if not fields:
+            raise TypeError('@live needs fields=(...): the attributes that are public')
+        self.model = model
+        self.name = name or model.__name__
+        self.fields = tuple(fields)
+        self.namespace = namespace
+        self._channel = channel
+        self._key = key
+
+    @property
+    def key(self):
+        """The identity field of rows (the primary key unless declared)."""
+        if self._key is None:
+            primary_key = sa.inspect(self.model).primary_key
+            if len(primary_key) != 1:
+                raise TypeError('@live on %s needs key=: its primary key has %d columns'
+                                % (self.name, len(primary_key)))
+            self._key = sa.inspect(self.model).get_property_by_column(primary_key[0]).key
+        return self._key
+
+    def channels(self, row):
+        """The channels ``row`` (an instance, or any object with its attributes) is on."""
+        if callable(self._channel):
+            found = self._channel(row)
+        else:
+            found = self._channel.format_map(_Attributes(row))
+        if isinstance(found, str):
+            return (found,)
+        return tuple(found or ())
+
+    def public(self, row):
+        """The published dict of ``row``: its public fields, as JSON carries them."""
+        return {field: deltas.json_value(getattr(row, field)) for field in self.fields}
+
+    def identity(self, row):
+        return deltas.json_value(getattr(row, self.key))
+
+
+class _Attributes(dict):
+    """``format_map`` mapping reading a row's attributes."""
+
+    def __init__(self, row):
+        super().__init__()
+        self.row = row
+
+    def __missing__(self, name):
+        return getattr(self.row, name)
