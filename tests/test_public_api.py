@@ -8,8 +8,8 @@ import pytest
 import tgext.socketio
 
 #: Every name of ``from tgext.socketio import ...`` in the README and the examples.
-PUBLIC_NAMES = ['HealthController', 'MetricsController', 'PubSubNamespace', 'PubSubTGNamespace',
-                'PublishError', 'SocketIOConfigurationComponent', 'SocketIOController',
+PUBLIC_NAMES = ['HealthController', 'MetricsController', 'PendingPublication', 'PubSubNamespace',
+                'PubSubTGNamespace', 'PublishError', 'SocketIOConfigurationComponent', 'SocketIOController',
                 'SocketIOError', 'SocketIONamespace', 'SocketIOTGNamespace', 'history', 'on',
                 'plugme', 'presence', 'presence_stats', 'publish']
 
@@ -24,7 +24,9 @@ def test_the_public_modules_and_entry_points():
     from tgext.socketio.console import ConsoleController
     from tgext.socketio.serving import make_server, serve, server_factory
     from tgext.socketio.testing import SocketIOTestClient
+    from tgext.socketio.live import LiveRows, configure, live, rows
     assert ConsoleController and make_server and serve and SocketIOTestClient
+    assert LiveRows and configure and live and rows
     ours = {(point.group, point.name): point
             for point in distribution('tgext.socketio').entry_points}
     assert ours[('paste.server_factory', 'gevent')].load() is server_factory  # egg:...#gevent
