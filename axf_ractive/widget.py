@@ -42,6 +42,12 @@ class RactiveWidget(twc.Widget):
     socket_path = twc.Param('the path of the Socket.IO endpoint (default: where the '
                             'SocketIOController serving the namespace is mounted)', default=None)
     nested = twc.Param('RactiveWidgets shown inside this one, after its own view', default=[])
+    socket_options = twc.Param('options of the socket.io-client connection of this widget '
+                               "({'transports': ['websocket'], 'auth': {...}}); widgets with "
+                               'other options get another socket', default=None)
+    refresh_url = twc.Param('where an on_rows binding reads its rows again: a page showing '
+                            'this widget with the same id (default: the current page)',
+                            default=None)
     resources = [resources.ractive_js, resources.client_js]
 
     def prepare(self):
@@ -61,12 +67,30 @@ class RactiveWidget(twc.Widget):
         return {
             'id': self.id, 'el': self._view_id(), 'template': self.ractive_template,
             'data': data,
-            'bindings': [dict(binding, namespace=binding.get('namespace') or self.namespace)
-                         for binding in self.bindings],
+            'bindings': [self._binding_config(binding, data) for binding in self.bindings],
             'namespace': self.namespace, 'path': path, 'init': self.ractive_init,
             'publication_event': runtime.publication_event if runtime else 'publication',
             'rendered': time.time(),  # bindings recover what is published from now on
+            'socket_options': self.socket_options or None,
+            'refresh_url': self.refresh_url,
         }
+
+    def _binding_config(self, binding, data):
+        """A binding as the client module reads it; an ``on_rows`` one with what its rows
+        (a :class:`~tgext.socketio.live.LiveRows`) say of their channel."""
+        if binding.get('op') != 'rows':
+            return dict(binding, namespace=binding.get('namespace') or self.namespace)
+        rows = _at(data, binding['keypath'])
+        live = {name: getattr(rows, name, None)
+                for name in ('channel', 'namespace', 'model', 'key', 'position', 'token')}
+        if not binding.get('subscribe') and not live['token']:
+            raise TypeError('on_rows(%r): no subscription token came with the rows (is the '
+                            'param a LiveRows? does the app have a socketio.token_secret?) and '
+                            'no subscribe= says what to subscribe to' % binding['keypath'])
+        return dict(binding, channel=live['channel'], key=live['key'] or 'id',
+                    model=binding.get('model') or live['model'],
+                    position=live['position'], token=live['token'],
+                    namespace=binding.get('namespace') or live['namespace'] or self.namespace)
 
     def _view_id(self):
         """The element Ractive owns: the widget's own, or a view beside nested widgets."""
@@ -84,3 +108,11 @@ class RactiveWidget(twc.Widget):
             '<script type="application/json" data-axf-ractive="{id}">{config}</script>'
         ).format(id=self.id, view=view,
                  config=markupsafe.Markup(script_json(self.ractive_config(data))))
+
+
+def _at(data, keypath):
+    """The value at a Ractive keypath (``'todos'``, ``'list.rows'``) of ``data``."""
+    value = data
+    for part in keypath.split('.'):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value

@@ -39,13 +39,14 @@
     }
   };
 
-  // One socket per endpoint and namespace, shared by the widgets of the page.
-  // A server-addressed change (see applyUpdate) is applied once per publication,
-  // however many widgets subscribe to the channel it came on, live or recovered.
+  // One socket per endpoint, namespace and socket options, shared by the widgets of the
+  // page that have the same. A server-addressed change (see applyUpdate) is applied once per
+  // publication, however many widgets subscribe to the channel it came on, live or recovered.
   function socketFor(namespace, config) {
-    var key = config.path + ' ' + namespace;
+    var options = config.socket_options || null;
+    var key = config.path + ' ' + namespace + ' ' + JSON.stringify(options);
     if (!sockets[key]) {
-      var socket = sockets[key] = window.io(namespace, { path: config.path });
+      var socket = sockets[key] = window.io(namespace, ioOptions(config.path, options));
       socket.axfApplied = {};  // "channel epoch offset" of server-addressed changes applied
       socket.axfWidgets = [];
       socket.on('ractive', applyUpdate);
@@ -58,6 +59,18 @@
     }
     if (sockets[key].axfWidgets.indexOf(config.id) < 0) sockets[key].axfWidgets.push(config.id);
     return sockets[key];
+  }
+
+  // io()'s options: the endpoint's path, then the widget's socket_options. A widget with
+  // options of its own gets a connection of its own (forceNew), else socket.io-client would
+  // reuse the connection of another namespace, made with other transports.
+  function ioOptions(path, options) {
+    var result = { path: path };
+    if (options) {
+      result.forceNew = true;
+      Object.keys(options).forEach(function (name) { result[name] = options[name]; });
+    }
+    return result;
   }
 
   function mark(id, cssClass, on) {
@@ -84,7 +97,30 @@
         return !(item && item[key] === identity);
       }));
     }
+    if (op === 'upsert') {
+      return ractive.set(keypath, upserted(ractive.get(keypath), value, key));
+    }
     throw new Error('axf_ractive: unknown operation ' + op);
+  }
+
+  // A copy of `list` where each of `values` (one value, or a list) replaced the item with its
+  // key, or was appended: applying it twice changes nothing.
+  function upserted(list, values, key) {
+    var result = Array.isArray(list) ? list.slice() : [];
+    (Array.isArray(values) ? values : [values]).forEach(function (value) {
+      if (value === null || typeof value !== 'object') return;
+      var index = indexByKey(result, key, value[key]);
+      if (index < 0) result.push(value);
+      else result[index] = value;
+    });
+    return result;
+  }
+
+  function indexByKey(list, key, identity) {
+    for (var i = 0; i < list.length; i++) {
+      if (list[i] && list[i][key] === identity) return i;
+    }
+    return -1;
   }
 
   // A server-addressed change: {ractive: {widget, op, keypath, value, key}}.
@@ -100,6 +136,15 @@
     ractive.fire('subscription_rejected', subscribe, answer && answer.error);
   }
 
+  // The acknowledgement of a @this.send(event, ...): {error: ...} when the server refused it.
+  // A refusal shows (axf-ractive-refused, and a `refused` event); a later success clears it.
+  function sent(ractive, config, event, answer) {
+    var error = answer !== null && typeof answer === 'object' && !Array.isArray(answer) &&
+      answer.error;
+    mark(config.id, 'axf-ractive-refused', Boolean(error));
+    if (error) ractive.fire('refused', event, error);
+  }
+
   function isNewer(position, last) {
     return !position || !last || position.epoch !== last.epoch || position.offset > last.offset;
   }
@@ -110,6 +155,7 @@
   // answer brings, each once (see the wire contract in the README).
   function bind(ractive, binding, config) {
     if (binding.event === 'presence') return bindPresence(ractive, binding, config);
+    if (binding.op === 'rows') return bindRows(ractive, binding, config);
     var socket = socketFor(binding.namespace, config);
     if (binding.event !== 'publication') {
       socket.on(binding.event, function (value) {
@@ -209,6 +255,178 @@
     if (socket.connected) subscribe();
   }
 
+  // A rows binding keeps the list at its keypath equal to the rows of a live channel (the
+  // deltas of tgext.socketio.live, see the README's wire contract). The server rendered the
+  // rows with the channel's position taken *before* they were read: the binding recovers
+  // from that position (with the rows' subscription token, or the binding's subscribe
+  // arguments), so a change committed after the position is replayed and one committed
+  // before is already there (replaying it changes nothing: upserts and deletes by key).
+  // After a reconnection it recovers from the last position it saw. A refresh entry, an
+  // impossible recovery or an expired token make it read its rows again: it fetches its
+  // refresh_url (the page, by default), takes the config of the widget with the same id out
+  // of the HTML, sets the rows and their position, and recovers from there.
+  function bindRows(ractive, binding, config) {
+    var socket = socketFor(binding.namespace, config);
+    var channel = binding.channel, last = binding.position || null, token = binding.token;
+    var rendered = config.rendered;
+    var waiting = null;       // publications kept while a recover is unanswered
+    var subscribed = false;   // the server acknowledged the recover: publications apply
+    var refreshing = false, mustRefresh = false, renewed = false, retries = 0;
+
+    function rowsNow() {
+      var value = ractive.get(binding.keypath);
+      return Array.isArray(value) ? value.slice() : [];
+    }
+
+    // Applies a live publication; true when the rows must be read again instead.
+    function applyLive(data) {
+      var rows = null, refresh = false;
+      (Array.isArray(data.live) ? data.live : []).forEach(function (entry) {
+        if (refresh || !entry || (binding.model && entry.model !== binding.model)) return;
+        if (entry.refresh) {
+          refresh = true;
+          return;
+        }
+        var key = entry.key || binding.key;
+        rows = upserted(rows || rowsNow(), entry.upsert || [], key);
+        var gone = {};
+        (entry['delete'] || []).forEach(function (identity) { gone[JSON.stringify(identity)] = 1; });
+        rows = rows.filter(function (row) { return !(row && gone[JSON.stringify(row[key])]); });
+      });
+      if (refresh) return true;
+      if (rows) ractive.set(binding.keypath, sorted(rows, binding.order, binding.key));
+      return false;
+    }
+
+    function receive(data, position) {
+      if (!isNewer(position, last)) return false;
+      if (position) last = position;
+      if (data && data.live) return applyLive(data);
+      if (data && data.ractive) applyUpdateOnce(socket, data, channel, position);
+      return false;
+    }
+
+    socket.on(config.publication_event, function (data, from, position) {
+      if (from !== channel || refreshing) return;
+      if (waiting) waiting.push([data, position]);
+      else if (subscribed && receive(data, position)) refresh();
+    });
+    socket.on('disconnect', function () { subscribed = false; });
+
+    function recover() {
+      if (refreshing) return;
+      if (mustRefresh) return refresh();
+      var asked = token ? [{ token: token }] : (binding.subscribe || []);
+      var named = binding.subscribe || [channel];
+      var since = last || { time: rendered };
+      waiting = [];
+      subscribed = false;
+      socket.emit.apply(socket, ['recover', since].concat(asked, [function (answer) {
+        var arrived = waiting || [];
+        waiting = null;
+        if (refreshing) return;
+        if (!answer || typeof answer.channel !== 'string') {
+          var error = answer && answer.error;
+          if (token && error && error.reason === 'expired_token' && !renewed) {
+            renewed = true;  // once: a page that keeps giving expired tokens is refused
+            return refresh();
+          }
+          return rejected(ractive, config, named, answer);
+        }
+        renewed = false;
+        channel = answer.channel;
+        subscribed = true;
+        mark(config.id, 'axf-ractive-rejected', false);
+        mark(config.id, 'axf-ractive-disconnected', false);
+        if (!answer.recovered) return refresh();
+        var publications = answer.publications.concat(arrived);
+        for (var i = 0; i < publications.length; i++) {
+          if (receive(publications[i][0], publications[i][1])) return refresh();
+        }
+        if (answer.position && (!last || isNewer(answer.position, last))) last = answer.position;
+        if (ractive.subscriptions.indexOf(channel) < 0) ractive.subscriptions.push(channel);
+        ractive.fire('subscribed', channel, last);
+      }]));
+    }
+
+    function refresh() {
+      if (refreshing) return;
+      refreshing = mustRefresh = true;
+      subscribed = false;
+      waiting = null;
+      mark(config.id, 'axf-ractive-stale', true);
+      var url = config.refresh_url || window.location.href;
+      window.fetch(url, { credentials: 'include', headers: { Accept: 'text/html' } })
+        .then(function (response) {
+          if (!response.ok) throw new Error('HTTP ' + response.status + ' from ' + url);
+          return response.text();
+        })
+        .then(function (html) {
+          var fresh = configIn(html, config.id), found = null;
+          (fresh ? fresh.bindings : []).forEach(function (candidate) {
+            if (candidate.op === 'rows' && candidate.keypath === binding.keypath) found = candidate;
+          });
+          if (!found) throw new Error(url + ' shows no widget ' + config.id + ' with rows at ' +
+                                      binding.keypath);
+          refreshing = mustRefresh = false;
+          retries = 0;
+          last = found.position || null;
+          token = found.token;
+          channel = found.channel || channel;
+          rendered = fresh.rendered;
+          ractive.set(binding.keypath, valueAt(fresh.data, binding.keypath) || []);
+          mark(config.id, 'axf-ractive-stale', false);
+          ractive.fire('refreshed', channel, ractive.get(binding.keypath));
+          if (socket.connected) recover();
+        })
+        .catch(function (error) {
+          refreshing = false;  // mustRefresh stays: try again later, and at the next connection
+          ractive.fire('refresh_failed', channel, String(error));
+          retries += 1;
+          window.setTimeout(function () {
+            if (mustRefresh && !refreshing && socket.connected) refresh();
+          }, Math.min(30000, 1000 * Math.pow(2, Math.min(retries, 5))));
+        });
+    }
+
+    socket.on('connect', recover);  // again after every reconnection
+    if (socket.connected) recover();
+  }
+
+  // The config of widget `id` in the HTML of a page.
+  function configIn(html, id) {
+    var page = new window.DOMParser().parseFromString(html, 'text/html');
+    var scripts = page.querySelectorAll('script[type="application/json"][data-axf-ractive]');
+    for (var i = 0; i < scripts.length; i++) {
+      if (scripts[i].getAttribute('data-axf-ractive') === id) {
+        return JSON.parse(scripts[i].textContent);
+      }
+    }
+    return null;
+  }
+
+  function valueAt(data, keypath) {
+    return keypath.split('.').reduce(function (value, part) {
+      return value !== null && typeof value === 'object' ? value[part] : undefined;
+    }, data);
+  }
+
+  // `rows` sorted by `order` ('field', or '-field' descending; none: as they are), ties by key.
+  function sorted(rows, order, key) {
+    if (!order) return rows;
+    var descending = order.charAt(0) === '-', field = descending ? order.slice(1) : order;
+    function compare(a, b) {
+      if (a === b) return 0;
+      if (a === undefined || a === null) return 1;
+      if (b === undefined || b === null) return -1;
+      return a < b ? -1 : 1;
+    }
+    return rows.slice().sort(function (a, b) {
+      var byField = compare(a && a[field], b && b[field]);
+      return (descending ? -byField : byField) || compare(a && a[key], b && b[key]);
+    });
+  }
+
   function start(config) {
     var ractive = new window.Ractive({
       el: document.getElementById(config.el),
@@ -218,8 +436,12 @@
       adapt: [redrawingArrays]
     });
     if (config.namespace) {
-      var socket = socketFor(config.namespace, config);
-      ractive.send = function () { socket.emit.apply(socket, arguments); };
+      var socket = ractive.socket = socketFor(config.namespace, config);
+      ractive.send = function (event) {
+        socket.emit.apply(socket, Array.prototype.slice.call(arguments).concat([function (answer) {
+          sent(ractive, config, event, answer);
+        }]));
+      };
     }
     ractive.subscriptions = [];  // channels the server acknowledged
     config.bindings.forEach(function (binding) { bind(ractive, binding, config); });

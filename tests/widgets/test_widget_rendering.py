@@ -4,8 +4,9 @@ import re
 
 import pytest
 import requests
+import tw2.core as twc
 
-from axf_ractive import on_event, on_presence, on_publication, update
+from axf_ractive import RactiveWidget, on_event, on_presence, on_publication, on_rows, update
 from axf_ractive.render import render, to_mustache
 from axf_ractive.serialise import script_json
 
@@ -56,6 +57,60 @@ def test_a_presence_binding_names_the_subscription_and_the_list():
     assert on_presence('lobby', 'who')['subscribe'] == ['lobby']
     with pytest.raises(TypeError):
         on_presence(('room', '1'), '')
+
+
+def test_upsert_is_an_operation_that_needs_a_key():
+    assert on_publication('notes', upsert='notes', key='id') == {
+        'event': 'publication', 'subscribe': ['notes'], 'namespace': None,
+        'op': 'upsert', 'keypath': 'notes', 'key': 'id'}
+    assert update('notes', {'id': 1}, upsert='notes', key='id')['ractive']['op'] == 'upsert'
+    with pytest.raises(TypeError, match='upsert= needs key='):
+        on_event('note', upsert='notes')
+
+
+def test_a_rows_binding_declares_its_list_and_how_to_follow_it():
+    assert on_rows('todos') == {'op': 'rows', 'keypath': 'todos', 'event': 'rows',
+                                'subscribe': None, 'order': None, 'model': None,
+                                'namespace': None}
+    assert on_rows('todos', subscribe='todos', order='-id', model='Todo')['subscribe'] == \
+        ['todos']
+    for bad in (dict(keypath=''), dict(keypath='todos', order='-')):
+        with pytest.raises(TypeError):
+            on_rows(**bad)
+
+
+class Rows(RactiveWidget):
+    namespace = '/elsewhere'
+    ractive_params = ['todos']
+    todos = twc.Param(default=[])
+    bindings = [on_rows('todos', order='text')]
+
+
+def test_a_rows_widget_config_carries_what_its_live_rows_say():
+    """The channel, its position taken before the rows were read, and the token: the
+    browser recovers from that position, not from the render time."""
+    from tgext.socketio.live import LiveRows
+    found = LiveRows([{'id': 1, 'text': 'milk'}], 'todos-1', '/todos', 'Todo', 'id',
+                     {'epoch': 'e', 'offset': 3}, 'a-token')
+    widget = Rows.req(id='rows', todos=found, refresh_url='/list?id=1',
+                      socket_options={'transports': ['websocket']})
+    widget.prepare()
+    config = widget.ractive_config(widget.ractive_data())
+    assert config['data'] == {'todos': [{'id': 1, 'text': 'milk'}]}
+    assert config['bindings'] == [{
+        'op': 'rows', 'keypath': 'todos', 'event': 'rows', 'subscribe': None, 'order': 'text',
+        'model': 'Todo', 'namespace': '/todos', 'channel': 'todos-1', 'key': 'id',
+        'position': {'epoch': 'e', 'offset': 3}, 'token': 'a-token'}]
+    assert config['refresh_url'] == '/list?id=1'
+    assert config['socket_options'] == {'transports': ['websocket']}
+    assert json.loads(script_json(config)) == config
+
+
+def test_rows_with_no_token_and_no_subscription_fail_loudly():
+    widget = Rows.req(id='rows', todos=[{'id': 1}])
+    widget.prepare()
+    with pytest.raises(TypeError, match='no subscription token'):
+        widget.ractive_config(widget.ractive_data())
 
 
 def script_sources(html):
