@@ -17,6 +17,7 @@ RANKS = {
     'pubsub': 2,
     'cluster': 3,
     'live': 3,
+    'sse': 3,
     'app': 4,
     'axf_ractive': 4,
     'console': 5,

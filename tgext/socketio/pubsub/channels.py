@@ -36,9 +36,15 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
         self.channels = set()
 
     def on_subscribe(self, name, *args):
+        return self._join(self.authorize(name, *args))
+
+    def authorize(self, name, *args):
+        """The channel that ``('subscribe', name, *args)`` asks for, as the subscribe
+        method (or the token) decides; raises :class:`SubscriptionRejected` if refused.
+        Nothing is joined: Server-Sent Events streams use it too."""
         if isinstance(name, dict) and 'token' in name and not args:
-            return self._join(tokens.verify(tokens.secret_of(self.server.runtime.conf),
-                                            name['token'], self.namespace, userid_of(self)))
+            return tokens.verify(tokens.secret_of(self.server.runtime.conf), name['token'],
+                                 self.namespace, userid_of(self))
         method = None
         if isinstance(name, str) and name.isidentifier():
             method = getattr(self, 'subscribe_' + name, None)
@@ -50,7 +56,7 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
             raise SubscriptionRejected(error.message, reason=error.name, **error.details) from None
         if channel is False:
             raise SubscriptionRejected('subscription to %r refused' % (name,))
-        return self._join(name if channel is None else channel)
+        return name if channel is None else channel
 
     def _join(self, channel):
         """Join ``channel`` (authorized), unless a feature's ``subscribing`` hook refuses."""

@@ -1,0 +1,240 @@
+"""Server-Sent Events, read by real clients (requests' streaming, curl, Chromium's EventSource)
+from two app processes on Redis, beside Socket.IO subscribers."""
+import json
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+import requests
+
+from tests import servers
+from tests.cutter import CuttableProxy
+from tests.helpers import PYTHON, ROOT, client, start_app
+
+APP = ['-m', 'tests.sample_apps.streams_app']
+
+
+class EventReader:
+    """An event-stream read in a thread with requests: ``events`` as they arrive."""
+
+    def __init__(self, url, headers=None):
+        self.events, self.status, self.done = [], None, threading.Event()
+        self._changed = threading.Condition()
+        self.response = requests.get(url, headers=headers or {}, stream=True, timeout=(5, 60))
+        self.status = self.response.status_code
+        self.headers = self.response.headers
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        event = {}
+        try:
+            for line in self.response.iter_lines(decode_unicode=True):
+                if line == '':
+                    if 'event' in event or 'data' in event:
+                        with self._changed:
+                            self.events.append(event)
+                            self._changed.notify_all()
+                    event = {}
+                elif not line.startswith(':'):
+                    field, _, value = line.partition(':')
+                    event[field] = value[1:] if value.startswith(' ') else value
+        except (requests.RequestException, AttributeError):
+            pass
+        finally:
+            self.done.set()
+            with self._changed:
+                self._changed.notify_all()
+
+    def of(self, name):
+        with self._changed:
+            return [event for event in self.events if event.get('event') == name]
+
+    def wait_for(self, name, count=1, timeout=15):
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len([e for e in self.events if e.get('event') == name]) < count:
+                left = deadline - time.monotonic()
+                if left <= 0 or self.done.is_set():
+                    raise AssertionError('%d %r events expected, got %r'
+                                         % (count, name, self.events[-3:]))
+                self._changed.wait(left)
+        return self.of(name)
+
+    def close(self):
+        self.response.close()
+
+
+def numbers(events):
+    return [json.loads(event['data'])['n'] for event in events]
+
+
+@pytest.fixture(scope='module')
+def redis():
+    server = servers.Redis()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope='module')
+def two_apps(redis):
+    apps = [start_app(APP, backend=redis.url, env={'HISTORY': 'room-9:5:300 *:100:300'})
+            for _ in range(2)]
+    yield apps
+    for app in apps:
+        app.stop()
+
+
+def announce(app, n, channel='room-1', pad=0):
+    return requests.get(app.url + '/announce', params={'channel': channel, 'n': n, 'pad': pad},
+                        timeout=10).json()['position']
+
+
+def test_publications_reach_streams_and_sockets_once_in_order_from_every_side(two_apps, redis):
+    one, other = two_apps
+    reader = EventReader(other.url + '/events/room/1')
+    sio, recorder = client(other.url, '/news')
+    try:
+        assert reader.status == 200
+        assert reader.headers['Content-Type'].startswith('text/event-stream')
+        assert reader.headers['X-Accel-Buffering'] == 'no'
+        assert sio.call('subscribe', ('room', '1'), namespace='/news', timeout=10) == 'room-1'
+        [subscribed] = reader.wait_for('subscribed')
+        assert json.loads(subscribed['data'])['channel'] == 'room-1'
+        announce(one, 1)                                   # the app, in the other process
+        subprocess.run([PYTHON, '-m', 'tgext.socketio', 'publish', '--backend', redis.url,
+                        '--namespace', '/news', 'room-1', '{"n": 2}'],
+                       cwd=ROOT, check=True, timeout=60)   # the command line
+        announce(one, 3)
+        events = reader.wait_for('publication', 3)
+        assert numbers(events) == [1, 2, 3]
+        assert [args[0]['n'] for args in recorder.wait_for('publication', 3)] == [1, 2, 3]
+        offsets = [int(event['id'].rsplit(':', 1)[1]) for event in events]
+        assert offsets == sorted(offsets) and len(set(offsets)) == 3
+    finally:
+        reader.close()
+        sio.disconnect()
+
+
+def test_curl_reads_the_stream(two_apps):
+    one, other = two_apps
+    curl = subprocess.Popen(['curl', '-sN', other.url + '/events/room/2'],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        lines = iter(curl.stdout.readline, '')
+        assert next(line for line in lines if line.startswith('event: subscribed'))
+        announce(one, 42, channel='room-2')
+        assert next(line for line in lines if line.startswith('data: {"n')) == 'data: {"n":42}\n'
+    finally:
+        curl.kill()
+        curl.wait()
+
+
+def test_last_event_id_resumes_and_says_when_it_cannot(two_apps):
+    one, other = two_apps
+    reader = EventReader(other.url + '/events/room/3')
+    reader.wait_for('subscribed')
+    announce(one, 1, 'room-3')
+    last_id = reader.wait_for('publication')[0]['id']
+    reader.close()
+    for n in range(2, 7):
+        announce(one, n, 'room-3')
+    resumed = EventReader(other.url + '/events/room/3', headers={'Last-Event-ID': last_id})
+    by_query = EventReader(other.url + '/events/room/3?lastEventId=' +
+                           requests.utils.quote(last_id))
+    try:
+        for stream in (resumed, by_query):
+            assert json.loads(stream.wait_for('subscribed')[0]['data'])['recovered'] is True
+            assert numbers(stream.wait_for('publication', 5)) == [2, 3, 4, 5, 6]
+        announce(one, 7, 'room-3')
+        assert numbers(resumed.wait_for('publication', 6))[-1] == 7
+    finally:
+        resumed.close()
+        by_query.close()
+    # room-9 keeps 5 publications: 10 missed cannot be recovered
+    reader = EventReader(other.url + '/events/room/9')
+    first_id = reader.wait_for('subscribed')[0]['id']
+    reader.close()
+    for n in range(10):
+        announce(one, n, 'room-9')
+    late = EventReader(other.url + '/events/room/9', headers={'Last-Event-ID': first_id})
+    try:
+        assert json.loads(late.wait_for('subscribed')[0]['data'])['recovered'] is False
+    finally:
+        late.close()
+
+
+@pytest.mark.parametrize('path, status, name', [
+    ('/events/room/secret', 403, 'subscription_rejected'),
+    ('/events/mine', 403, 'subscription_rejected'),  # anonymous
+    ('/events/nosuch', 403, 'subscription_rejected'),
+    ('/events/?token=forged.token', 403, 'subscription_rejected'),
+    ('/events/', 400, 'invalid_method_args'),
+])
+def test_refusals_are_http_errors_and_stream_nothing(two_apps, path, status, name):
+    answer = requests.get(two_apps[1].url + path, timeout=10)
+    assert answer.status_code == status
+    assert answer.json()['error']['name'] == name
+    assert 'text/event-stream' not in answer.headers['Content-Type']
+
+
+def test_a_logged_in_user_streams_their_own_channel(two_apps):
+    one, other = two_apps
+    session = requests.Session()
+    session.post(other.url + '/login_handler', data={'login': 'alice', 'password': 'alice'},
+                 timeout=10)
+    answer = session.get(other.url + '/events/mine', stream=True, timeout=10)
+    try:
+        assert answer.status_code == 200
+        head = next(answer.iter_lines(decode_unicode=True, chunk_size=1))
+        assert head.startswith('retry:')
+    finally:
+        answer.close()
+
+
+def test_a_stream_that_is_not_read_is_ended_and_others_go_on(two_apps):
+    one, other = two_apps
+    stalled = socket.create_connection(('127.0.0.1', other.port))
+    stalled.sendall(b'GET /events/room/5 HTTP/1.1\r\nHost: x\r\n\r\n')
+    healthy = EventReader(other.url + '/events/room/5')
+    try:
+        healthy.wait_for('subscribed')
+        for n in range(120):  # 24 MB: more than the stalled socket's buffers and queue hold
+            announce(one, n, 'room-5', pad=200000)
+        assert numbers(healthy.wait_for('publication', 120, timeout=60)) == list(range(120))
+        stalled.settimeout(30)
+        received = b''
+        while b'slow_consumer' not in received:
+            chunk = stalled.recv(1 << 20)
+            assert chunk, 'the stream ended without saying why'
+            received += chunk
+    finally:
+        stalled.close()
+        healthy.close()
+
+
+def test_an_event_source_cut_off_for_10_s_recovers_everything_in_order(two_apps, browser):
+    one, other = two_apps
+    proxy = CuttableProxy(other.port)
+    page = browser.new_page()
+    try:
+        page.goto(proxy.url + '/page?room=7')
+        page.wait_for_function("document.getElementById('state').textContent === 'recovered'")
+        announce(one, 0, 'room-7')
+        page.wait_for_function("document.querySelectorAll('#got li').length === 1")
+        proxy.cut()
+        page.wait_for_function("document.getElementById('state').textContent === 'cut'")
+        deadline = time.monotonic() + 10
+        for n in range(1, 101):
+            announce(one, n, 'room-7')
+        time.sleep(max(0.0, deadline - time.monotonic()))
+        proxy.restore()
+        page.wait_for_function("document.querySelectorAll('#got li').length >= 101",
+                               timeout=30000)
+        got = page.eval_on_selector_all('#got li', 'items => items.map(i => +i.textContent)')
+        assert got == list(range(101))
+        assert page.text_content('#state') == 'recovered'
+    finally:
+        page.close()
+        proxy.close()
