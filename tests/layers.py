@@ -19,6 +19,7 @@ RANKS = {
     'live': 3,
     'sse': 3,
     'app': 4,
+    'http_api': 4,
     'axf_ractive': 4,
     'console': 5,
     'cli': 5,

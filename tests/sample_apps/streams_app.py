@@ -1,6 +1,7 @@
 """A TurboGears app whose channels are read over Server-Sent Events as well as Socket.IO.
 
-``/events/...`` streams ``/news`` (``EventStreamController``); ``/page?room=N`` is a page
+``/events/...`` streams ``/news`` (``EventStreamController``), ``/api/...`` is the HTTP
+API (key :data:`API_KEY`); ``/page?room=N`` is a page
 whose ``EventSource`` lists what arrives; ``/announce`` publishes; users ``alice`` and
 ``bob`` (password: their name) log in through ``/login_handler``. ``HISTORY`` sets
 ``socketio.history``. Run as a server:
@@ -18,7 +19,11 @@ from tg import require  # noqa: E402
 
 from tests.sample_apps import logins  # noqa: E402
 from tgext.socketio import PubSubNamespace, SocketIOController, publish  # noqa: E402
+from tgext.socketio.http_api import HTTPAPIController  # noqa: E402
 from tgext.socketio.sse import EventStreamController  # noqa: E402
+
+#: The HTTP API's key in this app.
+API_KEY = 'test-api-key'
 
 USERS = {'alice': ('alice', []), 'bob': ('bob', [])}
 
@@ -26,6 +31,9 @@ USERS = {'alice': ('alice', []), 'bob': ('bob', [])}
 class News(PubSubNamespace):
     def subscribe_room(self, number):
         return False if number == 'secret' else 'room-%s' % number
+
+    def on_say(self, channel, n):
+        self.publish(channel, {'n': n})
 
     @require(not_anonymous(msg='log in to read your own feed'))
     def subscribe_mine(self):
@@ -54,6 +62,7 @@ source.onerror = function () { document.getElementById('state').textContent = 'c
 
 class RootController(TGController):
     socketio = SocketIO()
+    api = HTTPAPIController()
     events = EventStreamController('/news', keepalive=1.0, max_queued=20,
                                    max_streams_per_address=30)
 
@@ -74,6 +83,7 @@ class RootController(TGController):
 def make_app(global_conf=None, **app_conf):
     if os.environ.get('HISTORY'):
         app_conf['socketio.history'] = os.environ['HISTORY']
+    app_conf.setdefault('socketio.api_keys', API_KEY)
     return logins.make_app(RootController(), USERS, app_conf)
 
 

@@ -12,6 +12,7 @@ import requests
 from tests import servers
 from tests.cutter import CuttableProxy
 from tests.helpers import PYTHON, ROOT, client, start_app
+from tests.sample_apps.streams_app import API_KEY
 
 APP = ['-m', 'tests.sample_apps.streams_app']
 
@@ -102,16 +103,22 @@ def test_publications_reach_streams_and_sockets_once_in_order_from_every_side(tw
         assert sio.call('subscribe', ('room', '1'), namespace='/news', timeout=10) == 'room-1'
         [subscribed] = reader.wait_for('subscribed')
         assert json.loads(subscribed['data'])['channel'] == 'room-1'
-        announce(one, 1)                                   # the app, in the other process
+        speaker, _ = client(one.url, '/news')              # a Socket.IO client, elsewhere
+        speaker.call('say', ('room-1', 1), namespace='/news', timeout=10)
+        speaker.disconnect()
         subprocess.run([PYTHON, '-m', 'tgext.socketio', 'publish', '--backend', redis.url,
                         '--namespace', '/news', 'room-1', '{"n": 2}'],
                        cwd=ROOT, check=True, timeout=60)   # the command line
-        announce(one, 3)
-        events = reader.wait_for('publication', 3)
-        assert numbers(events) == [1, 2, 3]
-        assert [args[0]['n'] for args in recorder.wait_for('publication', 3)] == [1, 2, 3]
+        answer = requests.post(one.url + '/api/publish', timeout=10, json={
+            'channel': 'room-1', 'namespace': '/news', 'data': {'n': 3}},
+            headers={'Authorization': 'Bearer ' + API_KEY})  # the HTTP API
+        assert answer.status_code == 200 and answer.json()['position']['offset'] >= 3
+        announce(one, 4)                                   # a controller action
+        events = reader.wait_for('publication', 4)
+        assert numbers(events) == [1, 2, 3, 4]
+        assert [args[0]['n'] for args in recorder.wait_for('publication', 4)] == [1, 2, 3, 4]
         offsets = [int(event['id'].rsplit(':', 1)[1]) for event in events]
-        assert offsets == sorted(offsets) and len(set(offsets)) == 3
+        assert offsets == sorted(offsets) and len(set(offsets)) == 4
     finally:
         reader.close()
         sio.disconnect()
