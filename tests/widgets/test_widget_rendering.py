@@ -113,6 +113,26 @@ def test_rows_with_no_token_and_no_subscription_fail_loudly():
         widget.ractive_config(widget.ractive_data())
 
 
+def test_the_readme_rows_widget_follows_the_rows_it_is_given():
+    import os
+    from tests.helpers import ROOT
+    from tgext.socketio.live import LiveRows
+    readme = open(os.path.join(ROOT, 'README.md'), encoding='utf-8').read()
+    [code] = re.findall(r'<!-- readme-rows-widget -->\n```python\n(.*?)```', readme, re.S)
+    namespace = {}
+    exec(compile(code, 'README.md', 'exec'), namespace)
+    found = LiveRows([{'id': 2, 'text': 'eggs', 'done': True}], 'todos-1', '/todos', 'Todo', 'id',
+                     {'epoch': 'e', 'offset': 7}, 'a-token')
+    widget = namespace['TodoList'].req(id='todos', todos=found)
+    widget.prepare()
+    config = widget.ractive_config(widget.ractive_data())
+    [binding] = config['bindings']
+    assert (binding['op'], binding['order'], binding['channel'], binding['position'],
+            binding['token']) == ('rows', 'text', 'todos-1', {'epoch': 'e', 'offset': 7}, 'a-token')
+    assert '<li class="todo">eggs (done)</li>' in render(widget.ractive_template,
+                                                          widget.ractive_data())
+
+
 def script_sources(html):
     return re.findall(r'<script type="text/javascript" src="([^"]+)"', html)
 
