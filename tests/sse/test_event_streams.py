@@ -1,6 +1,9 @@
 """Server-Sent Events, read by real clients (requests' streaming, curl, Chromium's EventSource)
 from two app processes on Redis, beside Socket.IO subscribers."""
 import json
+import os
+import re
+import shlex
 import socket
 import subprocess
 import threading
@@ -12,9 +15,11 @@ import requests
 from tests import servers
 from tests.cutter import CuttableProxy
 from tests.helpers import PYTHON, ROOT, client, start_app
+from tests.nginx import Nginx
 from tests.sample_apps.streams_app import API_KEY
 
 APP = ['-m', 'tests.sample_apps.streams_app']
+README = open(os.path.join(ROOT, 'README.md'), encoding='utf-8').read()
 
 
 class EventReader:
@@ -245,3 +250,58 @@ def test_an_event_source_cut_off_for_10_s_recovers_everything_in_order(two_apps,
     finally:
         page.close()
         proxy.close()
+
+
+def test_through_the_documented_nginx_events_are_not_buffered(two_apps):
+    """nginx buffers a proxied response unless told not to: a small event would then wait
+    for kilobytes more (minutes of keep-alive comments) before reaching the client."""
+    one, other = two_apps
+    proxy = Nginx([one.port, other.port])
+    reader = EventReader(proxy.url + '/events/room/6')
+    try:
+        reader.wait_for('subscribed', timeout=10)
+        latencies = []
+        for n in range(5):
+            started = time.monotonic()
+            announce(one, n, 'room-6')
+            reader.wait_for('publication', n + 1, timeout=10)
+            latencies.append(time.monotonic() - started)
+        assert max(latencies) < 1.0, latencies  # buffered, it would not come at all
+        print('publish to event through nginx: %.1f ms at most' % (max(latencies) * 1000))
+    finally:
+        reader.close()
+        proxy.stop()
+
+
+def readme_commands(tag, app):
+    """The README's curl lines of ``tag``, aimed at ``app`` (the sample app's namespace is
+    ``/news``, its key :data:`API_KEY`)."""
+    [block] = re.findall(r'<!-- %s -->\n```sh\n(.*?)```' % tag, README, re.S)
+    lines = block.replace('\\\n', ' ').strip().splitlines()
+    return [shlex.split(line.replace('http://127.0.0.1:8080', app.url)
+                        .replace('/chat', '/news').replace('KEY', API_KEY)) for line in lines]
+
+
+def test_the_readme_curl_commands(two_apps):
+    one, other = two_apps
+    publish, history, presence, channels, disconnect = readme_commands('readme-curl-api', one)
+    published = json.loads(subprocess.run(publish, capture_output=True, text=True, timeout=30,
+                                          check=True).stdout)
+    before = '%s:%d' % (published['position']['epoch'], published['position']['offset'] - 1)
+    for command in (history, presence, channels, disconnect):
+        answer = json.loads(subprocess.run(command, capture_output=True, text=True, timeout=30,
+                                           check=True).stdout)
+        assert 'error' not in answer, answer
+    assert json.loads(subprocess.run(history, capture_output=True, text=True, timeout=30)
+                      .stdout)['publications'][-1][0]['message'] == 'paid'
+    stream, resume = readme_commands('readme-curl-sse', other)
+    assert 'event: subscribed' in _curl_for(stream, 3)
+    resume = [part.replace('EPOCH:OFFSET', before) for part in resume]
+    resumed = _curl_for(resume, 3)
+    assert '"recovered":true' in resumed and '"message":"paid"' in resumed
+
+
+def _curl_for(command, seconds):
+    """What a streaming curl printed in ``seconds`` (it is then stopped)."""
+    return subprocess.run(command + ['--max-time', str(seconds)], capture_output=True,
+                          text=True, timeout=seconds + 30).stdout

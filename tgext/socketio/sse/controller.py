@@ -124,7 +124,8 @@ class EventStreamController(TGController):
                                                 'position': stream.positions[channel]},
                                  resume_from)
                     for channel in stream.positions]
-        opening += [stream.written(target.publication_event, json.dumps(data), channel, position)
+        opening += [stream.written(target.publication_event, wire.json_text(data), channel,
+                                   position)
                     for channel, data, position in missed]
         return [chunk for chunk in opening if chunk is not None]
 

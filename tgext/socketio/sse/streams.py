@@ -8,7 +8,6 @@ a slow Socket.IO client is. The hub listens to the hook only while a stream is
 open: with none, publications cost nothing more.
 """
 import collections
-import json
 
 import gevent.event
 
@@ -106,7 +105,7 @@ class Hub:
         """The hook's listener: offer a publication to the streams of its channel."""
         streams = self._streams.get((namespace, channel))
         if streams:
-            payload_json = json.dumps(data, separators=(',', ':'))  # once for all of them
+            payload_json = wire.json_text(data)  # once for all of them
             for stream in list(streams):
                 stream.offer(event, payload_json, channel, position)
 

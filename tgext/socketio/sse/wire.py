@@ -17,9 +17,14 @@ def event(name, payload_json, event_id=None):
     return ('%sevent: %s\ndata: %s\n\n' % (head, name, payload_json)).encode('utf-8')
 
 
+def json_text(value):
+    """``value`` as the compact JSON of a ``data:`` line."""
+    return json.dumps(value, separators=(',', ':'))
+
+
 def control(name, value, event_id=None):
     """An event of ours (``subscribed``, ``error``) with a JSON ``value``."""
-    return event(name, json.dumps(value, separators=(',', ':')), event_id)
+    return event(name, json_text(value), event_id)
 
 
 def preamble():
