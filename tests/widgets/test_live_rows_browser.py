@@ -160,10 +160,7 @@ def test_a_page_whose_subscription_does_not_hold_receives_nothing(browser, todos
     else:
         list_id, params = next(_lists), {'token': spoiled}
     call(todos, 'add', text='first paint', list_id=list_id)
-    page, errors = open_list(browser, todos.url, list_id, subscribed=False, **params)
-    fetches = []
-    page.on('request', lambda request: request.resource_type == 'fetch' and fetches.append(
-        request.url))
+    page, _ = open_list(browser, todos.url, list_id, subscribed=False, **params)
     page.wait_for_selector('#todos.axf-ractive-rejected', state='attached', timeout=20000)
     first_paint = shown(page)
     call(todos, 'add', text='not for this page', list_id=list_id)
