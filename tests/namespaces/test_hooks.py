@@ -97,7 +97,7 @@ def test_hooks_nobody_listens_to_are_empty_and_the_live_log_listens_only_while_w
     assert [(name, len(getattr(server_hooks, name))) for name in hooks.HOOKS] == [
         ('connection_opened', 0), ('connection_closed', 1), ('event_received', 0),
         ('subscribing', 1), ('channel_joined', 1), ('channel_left', 1),
-        ('publication_delivered', 0)]
+        ('publication_delivered', 0), ('presence_told', 0)]
     feed = activity.FEED
     lease = feed.lease
     feed.lease = 0.3

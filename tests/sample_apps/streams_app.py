@@ -29,6 +29,11 @@ USERS = {'alice': ('alice', []), 'bob': ('bob', [])}
 
 
 class News(PubSubNamespace):
+    presence_channels = ['lobby-*']
+
+    def subscribe_lobby(self, number):
+        return 'lobby-%s' % number
+
     def subscribe_room(self, number):
         return False if number == 'secret' else 'room-%s' % number
 

@@ -30,6 +30,10 @@ leave: see ``connection_closed``)
 ``channel, position)``: a publication reached this   delivery (once per
 server's subscribers (once per server, not per       server, see
 client)                                              ``pubsub.delivery_hook``)
+``presence_told(namespace, event, member,``          presence                 logged
+``channel)``: this server told its subscribers of a  (``pubsub.presence``)
+presence channel that ``member`` joined or left
+(``event``: ``presence_join``/``presence_leave``)
 =================================================== ======================== ====================
 
 Messages between server processes come in through the bus
@@ -43,7 +47,7 @@ log = logging.getLogger(__name__)
 
 #: The hooks every server has, in the order of the table above.
 HOOKS = ('connection_opened', 'connection_closed', 'event_received', 'subscribing',
-         'channel_joined', 'channel_left', 'publication_delivered')
+         'channel_joined', 'channel_left', 'publication_delivered', 'presence_told')
 
 #: Hooks whose listeners may refuse what they hear by raising.
 REFUSABLE = frozenset(['subscribing'])

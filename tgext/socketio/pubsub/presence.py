@@ -90,6 +90,7 @@ class PresenceTracker:
     def __init__(self, server, bus, hooks):
         self.server = server
         self.bus = bus
+        self.hooks = hooks
         self.host_id = bus.host_id
         self.local = {}    # (ns, channel) -> {member id: {'info': dict, 'sids': set}}
         # host id -> {'seen': monotonic, 'table': {(ns, channel): {id: [info, n]}}}
@@ -295,6 +296,8 @@ class PresenceTracker:
             return  # another endpoint's namespace (its server tells its own subscribers)
         self.server.emit(event, (info, channel), to=publishing.room(channel),
                          namespace=namespace, ignore_queue=True)
+        if self.hooks.presence_told:
+            self.hooks.call('presence_told', namespace, event, info, channel)
 
 
 def attach(server, bus, hooks):

@@ -1,4 +1,5 @@
-"""The open event streams of one server, fed by its ``publication_delivered`` hook.
+"""The open event streams of one server, fed by its ``publication_delivered`` and
+``presence_told`` hooks.
 
 Each publication that reaches the server is encoded once and offered to the
 streams of its channel; a stream keeps what it has not written yet, up to
@@ -27,8 +28,9 @@ class Stream:
         self._pending = collections.deque()
         self._wakeup = gevent.event.Event()
 
-    def offer(self, event, payload_json, channel, position):
-        """A publication for this stream (never blocks: the bus listener calls it)."""
+    def offer(self, event, payload_json, channel, position=None):
+        """A publication (or, with no position, a presence change) for this stream; never
+        blocks: the bus listener calls it."""
         if self.overflowed:
             return
         if len(self._pending) >= self.max_queued:
@@ -62,6 +64,8 @@ class Stream:
 
     def written(self, event, payload_json, channel, position):
         """The bytes of one publication, or None if it was already written (replayed)."""
+        if position is None:  # a presence change: no position to resume from
+            return wire.event(event, payload_json)
         last = self.positions.get(channel)
         if (last is not None and last.get('epoch') == position.get('epoch')
                 and position['offset'] <= last['offset']):
@@ -83,7 +87,9 @@ class Hub:
 
     def add(self, stream):
         if not self._streams:
-            hooks.of(self.server).add('publication_delivered', self.deliver)
+            server_hooks = hooks.of(self.server)
+            server_hooks.add('publication_delivered', self.deliver)
+            server_hooks.add('presence_told', self.tell_presence)
         for channel in stream.positions:
             self._streams.setdefault((stream.namespace, channel), set()).add(stream)
         self._per_address[stream.address] += 1
@@ -99,7 +105,9 @@ class Hub:
         if self._per_address[stream.address] <= 0:
             del self._per_address[stream.address]
         if not self._streams:
-            hooks.of(self.server).remove('publication_delivered', self.deliver)
+            server_hooks = hooks.of(self.server)
+            server_hooks.remove('publication_delivered', self.deliver)
+            server_hooks.remove('presence_told', self.tell_presence)
 
     def deliver(self, namespace, event, data, channel, position):
         """The hook's listener: offer a publication to the streams of its channel."""
@@ -108,6 +116,15 @@ class Hub:
             payload_json = wire.json_text(data)  # once for all of them
             for stream in list(streams):
                 stream.offer(event, payload_json, channel, position)
+
+
+    def tell_presence(self, namespace, event, member, channel):
+        """The hook's listener: a member joined or left a presence channel of streams."""
+        streams = self._streams.get((namespace, channel))
+        if streams:
+            payload_json = wire.json_text({'channel': channel, 'member': member})
+            for stream in list(streams):
+                stream.offer(event, payload_json, channel)
 
 
 def hub_of(server):
