@@ -70,6 +70,7 @@ class RactiveWidget(twc.Widget):
             'bindings': [self._binding_config(binding, data) for binding in self.bindings],
             'namespace': self.namespace, 'path': path, 'init': self.ractive_init,
             'publication_event': runtime.publication_event if runtime else 'publication',
+            'error_event': runtime.error_event if runtime else 'error',
             'rendered': time.time(),  # bindings recover what is published from now on
             'socket_options': self.socket_options or None,
             'refresh_url': self.refresh_url,

@@ -437,8 +437,27 @@
     });
     if (config.namespace) {
       var socket = ractive.socket = socketFor(config.namespace, config);
+      // Sends of this widget not acknowledged yet. The server refuses a send in its
+      // acknowledgement; the edge refuses some (too many events, too large) with an error
+      // event and a disconnection instead, and no acknowledgement ever comes: the error event
+      // heard while the oldest send waited is then that send's refusal.
+      var unanswered = [];
+      socket.on(config.error_event || 'error', function (error) {
+        if (unanswered.length && !unanswered[0].heard) unanswered[0].heard = error || {};
+      });
+      socket.on('disconnect', function () {
+        var lost = unanswered;
+        unanswered = [];
+        lost.forEach(function (send) {
+          if (send.heard) sent(ractive, config, send.event, { error: send.heard });
+        });
+      });
       ractive.send = function (event) {
+        var send = { event: event, heard: null };
+        unanswered.push(send);
         socket.emit.apply(socket, Array.prototype.slice.call(arguments).concat([function (answer) {
+          var index = unanswered.indexOf(send);
+          if (index >= 0) unanswered.splice(index, 1);
           sent(ractive, config, event, answer);
         }]));
       };

@@ -283,3 +283,21 @@ def test_a_refused_send_shows_until_a_send_succeeds(browser, todos, list_id):
     page.wait_for_selector('#todos:not(.axf-ractive-refused)', state='attached', timeout=20000)
     assert len(events(page, 'refused')) == 1
     page.context.close()
+
+
+def test_a_send_the_edge_refuses_without_an_answer_shows_too(browser, todos):
+    """Attachments over max_http_buffer_size: an error event and a disconnection, no ack."""
+    page = browser.new_context().new_page()
+    page.goto(todos.url + '/sockets')
+    page.wait_for_function('document.RAWidgets.ws && document.RAWidgets.ws.socket.connected',
+                           timeout=20000)
+    page.evaluate("""() => {
+        const ws = document.RAWidgets.ws;
+        ws.on('refused', (ctx, event, error) => { window.refused = [event, error.name]; });
+        const part = () => new ArrayBuffer(400 * 1024);  // three: over the 1 MB limit
+        ws.send('rename', part(), part(), part());
+    }""")
+    page.wait_for_selector('#ws.axf-ractive-refused', state='attached', timeout=20000)
+    assert page.evaluate('window.refused') == ['rename', 'attachments_too_large']
+    assert not page.locator('#plain.axf-ractive-refused').count()
+    page.context.close()
