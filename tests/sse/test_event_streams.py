@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from tests import servers
+from tgext.socketio.pubsub import tokens
 from tests.cutter import CuttableProxy
 from tests.helpers import PYTHON, ROOT, client, start_app
 from tests.nginx import Nginx
@@ -322,3 +323,21 @@ def test_presence_joins_and_leaves_flow_over_the_stream(two_apps):
         assert json.loads(left['data']) == member
     finally:
         reader.close()
+
+
+def test_a_subscription_token_opens_its_channel_and_no_other(two_apps):
+    one, other = two_apps
+    secret = b'test-secret'  # the sample app signs with its sa_auth.cookie_secret
+    token = tokens.issue(secret, 'room-secret', '/news', None, 60)  # no hook would allow it
+    reader = EventReader(other.url + '/events/?token=' + token)
+    try:
+        assert json.loads(reader.wait_for('subscribed')[0]['data'])['channel'] == 'room-secret'
+        announce(one, 5, 'room-secret')
+        assert numbers(reader.wait_for('publication')) == [5]
+    finally:
+        reader.close()
+    for bad in (tokens.issue(secret, 'room-1', '/news', 'alice', 60),  # another user's
+                tokens.issue(secret, 'room-1', '/news', None, -1)):     # expired
+        answer = requests.get(other.url + '/events/', params={'token': bad}, timeout=10)
+        assert answer.status_code == 403
+        assert answer.json()['error']['reason'] in ('token_elsewhere', 'expired_token')
