@@ -107,20 +107,21 @@
   // key, or was appended: applying it twice changes nothing.
   function upserted(list, values, key) {
     var result = Array.isArray(list) ? list.slice() : [];
+    var index = {};  // JSON of a key -> its item's index: a burst of rows stays linear
+    result.forEach(function (item, i) {
+      if (item && typeof item === 'object') index[JSON.stringify(item[key])] = i;
+    });
     (Array.isArray(values) ? values : [values]).forEach(function (value) {
       if (value === null || typeof value !== 'object') return;
-      var index = indexByKey(result, key, value[key]);
-      if (index < 0) result.push(value);
-      else result[index] = value;
+      var identity = JSON.stringify(value[key]);
+      if (Object.prototype.hasOwnProperty.call(index, identity)) {
+        result[index[identity]] = value;
+      } else {
+        index[identity] = result.length;
+        result.push(value);
+      }
     });
     return result;
-  }
-
-  function indexByKey(list, key, identity) {
-    for (var i = 0; i < list.length; i++) {
-      if (list[i] && list[i][key] === identity) return i;
-    }
-    return -1;
   }
 
   // A server-addressed change: {ractive: {widget, op, keypath, value, key}}.
