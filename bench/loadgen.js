@@ -77,6 +77,53 @@ async function openMany(count, namespace, onEvent, concurrency = 50, base = base
   return connections;
 }
 
+// One Server-Sent Events stream of room-1 (GET /events/room/1): resolves once subscribed.
+class Stream {
+  constructor(onEvent, base = baseUrl) {
+    this.base = base;
+    this.onEvent = onEvent;
+  }
+
+  open() {
+    return new Promise((resolve, reject) => {
+      this.request = http.get(this.base + '/events/room/1', { agent: false }, (res) => {
+        if (res.statusCode !== 200) return reject(new Error('stream answered ' + res.statusCode));
+        let buffered = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          buffered += chunk;
+          let end;
+          while ((end = buffered.indexOf('\n\n')) >= 0) {
+            const fields = {};
+            for (const line of buffered.slice(0, end).split('\n')) {
+              const colon = line.indexOf(': ');
+              if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 2);
+            }
+            buffered = buffered.slice(end + 2);
+            if (fields.event === 'subscribed') resolve(this);
+            else if (fields.event && this.onEvent) this.onEvent(fields.event, [JSON.parse(fields.data)]);
+          }
+        });
+      });
+      this.request.on('error', reject);
+    });
+  }
+
+  close() { this.request.destroy(); }
+}
+
+async function openStreams(count, onEvent, concurrency = 50, base = baseUrl) {
+  const streams = [];
+  for (let start = 0; start < count; start += concurrency) {
+    const batch = [];
+    for (let i = start; i < Math.min(count, start + concurrency); i++) {
+      batch.push(new Stream(onEvent, base).open());
+    }
+    streams.push(...(await Promise.all(batch)));
+  }
+  return streams;
+}
+
 function percentile(sorted, p) {
   if (!sorted.length) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
@@ -90,7 +137,9 @@ function latencySummary(samples) {
 }
 
 // N subscribers (split over one or more servers), one publisher, M messages with a window.
+// Subscribers are Socket.IO connections, or with sse=1 Server-Sent Events streams.
 async function fanout() {
+  const overSSE = num('sse', 0) === 1;
   const subscribers = num('subscribers', 200);
   const messages = num('messages', 50);
   const window = num('window', 5);
@@ -113,10 +162,11 @@ async function fanout() {
   const groups = [];
   for (let i = 0; i < urls.length; i++) {
     const share = Math.floor(subscribers / urls.length) + (i < subscribers % urls.length ? 1 : 0);
-    groups.push(openMany(share, '/chat', onEvent, 50, urls[i]));
+    groups.push(overSSE ? openStreams(share, onEvent, 50, urls[i])
+                        : openMany(share, '/chat', onEvent, 50, urls[i]));
   }
   const subs = [].concat(...(await Promise.all(groups)));
-  for (let start = 0; start < subs.length; start += 200) {
+  for (let start = 0; !overSSE && start < subs.length; start += 200) {
     await Promise.all(subs.slice(start, start + 200).map((c) => c.call('subscribe', 'room', '1')));
   }
   const connectSeconds = (nowMs() - connectStart) / 1000;
@@ -176,11 +226,13 @@ async function roundtrip() {
     loadgen_cpu_s: (cpu.user + cpu.system) / 1e6, ...latencySummary(latencies) };
 }
 
-// K idle connections held until stdin closes; prints READY with the connect rate first.
+// K idle connections (sse=1: event streams) held until stdin closes; prints READY with the
+// connect rate first.
 async function idle() {
   const connections = num('connections', 1000);
   const start = nowMs();
-  const conns = await openMany(connections, '/pingpong', null, 100);
+  const conns = num('sse', 0) === 1 ? await openStreams(connections, null, 100)
+                                    : await openMany(connections, '/pingpong', null, 100);
   const seconds = (nowMs() - start) / 1000;
   process.stdout.write(JSON.stringify({ ready: true, connections: conns.length,
     connects_per_s: conns.length / seconds }) + '\n');

@@ -1,5 +1,6 @@
 """tgext.socketio under benchmark: the examples' chat and pingpong namespaces in one app,
-plus a page of 10 RactiveWidgets and the same markup as a plain Genshi page.
+plus a page of 10 RactiveWidgets and the same markup as a plain Genshi page, and the chat's
+channels as Server-Sent Events at ``/events/``.
 
 python bench/our_app.py --port N [--backend URL] [--history RULES] [--presence PATTERNS]
 
@@ -26,6 +27,7 @@ from examples.chat.app import Chat  # noqa: E402
 from examples.configuration import configurator, run  # noqa: E402
 from examples.pingpong.app import PingPong  # noqa: E402
 from tgext.socketio import SocketIOController  # noqa: E402
+from tgext.socketio.sse import EventStreamController  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ITEMS = [{'name': 'item %d' % n, 'price': n * 3} for n in range(10)]
@@ -46,6 +48,7 @@ class SocketIO(SocketIOController):
 
 class RootController(TGController):
     socketio = SocketIO()
+    events = EventStreamController('/chat', max_streams_per_address=None)  # all from loopback
 
     @expose('page.html')
     def widgets(self):

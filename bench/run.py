@@ -44,8 +44,12 @@ HISTORY_OFF = 'tgext.socketio, history off'
 PRESENCE_OFF = 'tgext.socketio, presence off'
 # Variants of a system: (system, extra arguments). *:0:0 keeps nothing but still gives positions;
 # --presence '' makes the chat's rooms ordinary channels, as our app has them by default.
+SSE = 'tgext.socketio, Server-Sent Events'
 VARIANTS = {HISTORY_OFF: ('tgext.socketio', ['--history', '*:0:0']),
-            PRESENCE_OFF: ('tgext.socketio', ['--presence', ''])}
+            PRESENCE_OFF: ('tgext.socketio', ['--presence', '']),
+            SSE: ('tgext.socketio', [])}
+# Systems whose subscribers the load generator opens otherwise: SSE's are event streams.
+LOADGEN_OPTIONS = {SSE: {'sse': 1}}
 PRESENCE_ROW = 'fan-out 1,000, presence on / off'
 # Rows where ours runs with extra arguments: in the presence row, the rooms are presence channels.
 OURS_ARGUMENTS = {PRESENCE_ROW: ['--presence', 'room-*']}
@@ -53,6 +57,7 @@ ENVIRONMENTS = {}  # system -> environment variables of its server processes
 COMPARED = tuple(SYSTEMS)  # (ours, baseline, reference): the first is ours, the second the baseline
 HISTORY = (report.OURS, HISTORY_OFF)  # ours with the default history / the same without
 PRESENCE = (report.OURS, PRESENCE_OFF)  # ours with room-1 a presence channel / an ordinary one
+OVER_SSE = (report.OURS, SSE)  # the same app's subscribers as Socket.IO connections / as streams
 
 
 def scenarios(quick):
@@ -95,6 +100,13 @@ def scenarios(quick):
         (PRESENCE_ROW, 'fanout',
          {'subscribers': scale(1000, 300), 'messages': scale(100, 5)}, 1, 'deliveries_per_s',
          PRESENCE),
+        # Issue #19: the chat's room as 1,000 Socket.IO subscribers against 1,000 event streams
+        # (GET /events/room/1) of the same app; and what an idle one of each holds.
+        ('fan-out 1,000, Socket.IO / SSE', 'fanout',
+         {'subscribers': scale(1000, 300), 'messages': scale(100, 5)}, 1, 'deliveries_per_s',
+         OVER_SSE),
+        ('idle, Socket.IO / SSE', 'idle', {'connections': scale(2000, 300)}, 1,
+         'rss_kib_per_connection', OVER_SSE),
     ]
 
 
@@ -169,6 +181,7 @@ def command_of(system, scenario, row=None):
 
 def measure(system, scenario, options, server_count, backend, row=None):
     command = command_of(system, scenario, row)
+    options = dict(options, **LOADGEN_OPTIONS.get(system, {}))
     processes = [Process(command + ['--port', str(port), '--backend', backend], port=port,
                          env=ENVIRONMENTS.get(system))
                  for port in [free_port() for _ in range(server_count)]]

@@ -1,6 +1,7 @@
 """EventStreamController: channels of a namespace as Server-Sent Events, where the app mounts it."""
 import json
 
+import socketio
 import tg
 from tg import TGController, expose
 from webob import Response
@@ -24,7 +25,9 @@ class EventStreamController(TGController):
             events = EventStreamController('/chat')
 
     ``GET /events/room/1`` subscribes as ``('subscribe', 'room', '1')`` would, through the
-    namespace's ``allow_only`` and ``subscribe_room('1')`` with the request's identity;
+    namespace's ``allow_only``, ``on_connect()`` and ``subscribe_room('1')`` with the
+    request's identity (what they ``emit()`` to the client comes first on the stream;
+    ``on_disconnect`` is not called: a stream is not a connection);
     ``?subscribe=room/1&subscribe=room/2`` asks for several, ``?token=T`` for a
     subscription token's channel. Each publication is an event whose ``event:`` is
     the publication event, ``data:`` its JSON and ``id:`` the position of every
@@ -37,7 +40,7 @@ class EventStreamController(TGController):
     ``keepalive``: seconds between comments on a quiet stream; ``max_queued``:
     events that may wait for a client that does not read, before its stream is
     ended with an ``error`` event; ``max_streams_per_address``: open streams per
-    client address (429 beyond).
+    client address (429 beyond; None: no limit).
     """
 
     def __init__(self, namespace, keepalive=15.0, max_queued=1000, max_streams_per_address=20):
@@ -71,14 +74,15 @@ class EventStreamController(TGController):
                            '?subscribe=NAME/ARG or ?token=T')
         hub = streams.hub_of(server)
         address = request.environ.get('REMOTE_ADDR')
-        if hub.open_count(address) >= self.max_streams_per_address:
+        limit = self.max_streams_per_address
+        if limit is not None and hub.open_count(address) >= limit:
             raise _Refused(429, 'too_many_streams', 'this address has %d streams open already'
                            % self.max_streams_per_address)
-        channels = self._authorized(server, request, asked)
+        channels, emitted = self._authorized(server, request, asked)
         stream = streams.Stream(self.namespace, channels, address, self.max_queued)
         hub.add(stream)  # live publications are kept from now on, then the history is read
         try:
-            opening = self._opening(server, stream, request)
+            opening = self._opening(server, stream, request, emitted)
         except Exception:
             hub.remove(stream)
             raise
@@ -88,23 +92,31 @@ class EventStreamController(TGController):
         return response
 
     def _authorized(self, server, request, asked):
-        """The channels of ``asked``, as the namespace's hooks decide for this request."""
+        """``(channels, emitted)``: the channels of ``asked`` as the namespace decides for this
+        request (``allow_only``, ``on_connect``, the subscribe methods), and the events its
+        methods emitted to the client meanwhile (the stream sends them first)."""
         namespace_class = server.namespace_handlers[self.namespace].namespace_class
         instance = namespace_class(server, self.namespace, None, request)
+        emitted = []
+        instance.emit = lambda event, *args, **kwargs: emitted.append((event, args))
         try:
             dispatch.check_predicate(namespace_class.allow_only, request.environ)
+            instance.on_connect()
             channels = []
             for subscription in asked:
                 channel = instance.authorize(*subscription)
                 if channel not in channels:
                     channels.append(channel)
-            return channels
+            return channels, emitted
         except SocketIOError as error:  # a predicate not met, a refusal, a bad token
             # 403, not 401: an app's authentication layer would answer 401 with a login page
             raise _Refused(403, error.name, error.message, **error.details) from None
+        except socketio.exceptions.ConnectionRefusedError as refused:  # on_connect refused
+            raise _Refused(403, 'connection_refused', str(refused) or 'refused') from None
 
-    def _opening(self, server, stream, request):
-        """The first bytes: ``subscribed`` of each channel, then what it missed."""
+    def _opening(self, server, stream, request, emitted):
+        """The first bytes: what the namespace emitted, ``subscribed`` of each channel, then
+        what it missed."""
         target = publishing.target_of(server)
         resumed = wire.parse_event_id(request.headers.get('Last-Event-ID')
                                       or request.GET.get('lastEventId'))
@@ -119,6 +131,8 @@ class EventStreamController(TGController):
                 recovered[channel] = True
                 stream.resume(channel, target.history.top(channel))
         opening = [wire.preamble()]
+        opening += [wire.control(event, args[0] if len(args) == 1 else list(args))
+                    for event, args in emitted]
         resume_from = wire.event_id(stream.positions)  # what a reconnection names, at once
         opening += [wire.control('subscribed', {'channel': channel, 'recovered': recovered[channel],
                                                 'position': stream.positions[channel]},
