@@ -57,8 +57,12 @@ def test_since_a_position_or_an_offset_and_a_limit(backend):
         'publications'] == [[{'n': 4}, positions[4]]]
     assert read('--backend', backend.url, '--since', '2', '--limit', '2', channel)[
         'publications'] == [[{'n': n}, positions[n]] for n in (2, 3)]
+    # --limit alone: the newest ones, still oldest first
     assert read('--backend', backend.url, '--limit', '1', channel)['publications'] == [
-        [{'n': 0}, positions[0]]]
+        [{'n': 4}, positions[4]]]
+    assert read('--backend', backend.url, '--limit', '2', channel)['publications'] == [
+        [{'n': n}, positions[n]] for n in (3, 4)]
+    assert len(read('--backend', backend.url, '--limit', '9', channel)['publications']) == 5
     assert read('--backend', backend.url, '--since', '5', channel) == {
         'channel': channel, 'recovered': True, 'publications': []}
     other_epoch = read('--backend', backend.url, '--since',

@@ -3,10 +3,11 @@
 ``python -m tgext.socketio history (-c FILE.ini | --backend URL) [--limit N] [--since POSITION]
 CHANNEL`` prints ``{"channel", "recovered", "publications": [[data, position], ...]}``, oldest
 first: what :func:`~tgext.socketio.pubsub.publishing.history_since` gives (and the
-``history`` event acknowledges). No server is asked: the store is read directly
-(:func:`tgext.socketio.pubsub.stores.store_for`), so only stores shared through the
-backend can be read: Redis and MongoDB. ``amqp://`` keeps no history, and ``memory://``
-keeps it inside each server process.
+``history`` event acknowledges). ``--limit N`` alone gives the newest N (as the HTTP API's
+``history`` does); with ``--since``, the first N after that position. No server is asked:
+the store is read directly (:func:`tgext.socketio.pubsub.stores.store_for`), so only stores
+shared through the backend can be read: Redis and MongoDB. ``amqp://`` keeps no history, and
+``memory://`` keeps it inside each server process.
 
 What is kept is bounded when written (``socketio.history``), and bounded again when read (by
 age, as a store trims only when written to). With ``-c FILE.ini`` naming ``socketio.history``,
@@ -28,7 +29,9 @@ def add_commands(commands):
     command = commands.add_parser('history', help="a channel's kept publications and positions")
     add_backend_options(command, config_help="the app's .ini file (its socketio.backend, "
                         'socketio.channel and socketio.history)')
-    command.add_argument('--limit', type=_positive, help='at most this many publications')
+    command.add_argument('--limit', type=_positive,
+                         help='at most this many publications: the newest, or with --since '
+                         'the first ones after it')
     command.add_argument('--since', type=_since, metavar='POSITION',
                          help='only those after this position: an offset of the current epoch '
                          '(e.g. 40), or JSON {"epoch": "...", "offset": 40} or {"time": t}')
@@ -50,9 +53,11 @@ def run(args, parser):
             since = dict(since, epoch=store.top(args.channel)['epoch'])
         policy = HistoryPolicy(ini['socketio.history']) if 'socketio.history' in ini else _ALL
         publications, recovered = history_through(_Reader(store, policy), args.channel, since,
-                                                  args.limit)
+                                                  args.limit if since else None)
     except Exception as exc:  # noqa: BLE001 - the store's errors (Redis, MongoDB), told plainly
         return _fail('history failed: %s: %s' % (type(exc).__name__, exc))
+    if since is None and args.limit:
+        publications = publications[-args.limit:]  # the newest, still oldest first
     print(json.dumps({'channel': args.channel, 'recovered': recovered,
                       'publications': [[data, position] for data, position in publications]}))
     return 0

@@ -1,5 +1,7 @@
 """Command line: ``python -m tgext.socketio publish (-c development.ini | --backend URL)
-[--namespace /chat] [--event NAME] CHANNEL JSON`` publishes JSON data to a channel."""
+[--namespace /chat] [--event NAME] CHANNEL JSON`` publishes JSON data to a channel and prints
+``{"position": {"epoch": "...", "offset": N}}``, as the HTTP API's ``publish`` answers."""
+import json
 import sys
 
 from ..pubsub.backends import PublishError
@@ -26,10 +28,12 @@ def run(args, parser):
     except ValueError as exc:
         parser.error('data is not JSON: %s' % exc)
     try:
-        publish(args.channel, data, namespace=args.namespace, backend=backend,
-                event=args.event or ini.get('socketio.publication_event', 'publication'),
-                bus_channel=bus_channel_from_args(args, ini))
+        position = publish(args.channel, data, namespace=args.namespace, backend=backend,
+                           event=args.event or ini.get('socketio.publication_event',
+                                                       'publication'),
+                           bus_channel=bus_channel_from_args(args, ini), immediate=True)
     except (PublishError, ValueError) as exc:
         print('publish failed: %s' % exc, file=sys.stderr)
         return 1
+    print(json.dumps({'position': position}))
     return 0
