@@ -14,8 +14,7 @@ import requests
 
 from tests import servers
 from tgext.socketio.pubsub import tokens
-from tests.cutter import CuttableProxy
-from tests.helpers import PYTHON, ROOT, client, start_app
+from tests.helpers import PYTHON, ROOT, CuttableProxy, client, start_app
 from tests.nginx import Nginx
 from tests.sample_apps.streams_app import API_KEY
 
@@ -242,7 +241,7 @@ def test_an_event_source_cut_off_for_10_s_recovers_everything_in_order(two_apps,
         for n in range(1, 101):
             announce(one, n, 'room-7')
         time.sleep(max(0.0, deadline - time.monotonic()))
-        proxy.restore()
+        proxy.plug()
         page.wait_for_function("document.querySelectorAll('#got li').length >= 101",
                                timeout=30000)
         got = page.eval_on_selector_all('#got li', 'items => items.map(i => +i.textContent)')

@@ -33,8 +33,9 @@ class EventStreamController(TGController):
     the publication event, ``data:`` its JSON and ``id:`` the position of every
     channel of the stream; a ``subscribed`` event per channel comes first
     (``{"channel", "position", "recovered"}``). ``Last-Event-ID`` (or
-    ``?lastEventId=``) resumes from the history: ``recovered`` is false when some
-    of what followed is no longer kept. A refused subscription is an HTTP error with
+    ``?lastEventId=``) resumes from the history, and ``?sinceTime=T`` replays the channels
+    it does not name from time ``T`` (a page's render time): ``recovered`` is false when
+    some of what followed is no longer kept. A refused subscription is an HTTP error with
     a JSON body, and nothing is streamed.
 
     ``keepalive``: seconds between comments on a quiet stream; ``max_queued``:
@@ -120,12 +121,15 @@ class EventStreamController(TGController):
         target = publishing.target_of(server)
         resumed = wire.parse_event_id(request.headers.get('Last-Event-ID')
                                       or request.GET.get('lastEventId'))
+        since_time = _since_time(request.GET.get('sinceTime'))
         recovered, missed = {}, []
         for channel in list(stream.positions):
-            if channel in resumed:
+            if channel in resumed or since_time is not None:
+                since = resumed.get(channel) or {'time': since_time}
                 publications, recovered[channel] = publishing.history_through(
-                    target, channel, resumed[channel])
-                stream.resume(channel, resumed[channel])
+                    target, channel, since)
+                stream.resume(channel, resumed.get(channel) or (
+                    _before(publications[0][1]) if publications else target.history.top(channel)))
                 missed.extend((channel, data, position) for data, position in publications)
             else:  # a new subscription: from now on
                 recovered[channel] = True
@@ -157,6 +161,19 @@ def _asked(args, query):
     asked += [tuple(value.split('/')) for value in query.getall('subscribe') if value]
     asked += [({'token': token},) for token in query.getall('token') if token]
     return asked
+
+
+def _before(position):
+    """The position a stream that is to replay from ``position`` on stands at."""
+    return dict(position, offset=max(0, position['offset'] - 1))
+
+
+def _since_time(text):
+    """``?sinceTime=`` (a page's render time): the history after it, for new subscriptions."""
+    try:
+        return float(text) if text else None
+    except ValueError:
+        raise _Refused(400, 'invalid_method_args', 'sinceTime is a Unix time') from None
 
 
 def _cors(request):
