@@ -48,13 +48,29 @@ class RactiveWidget(twc.Widget):
     refresh_url = twc.Param('where an on_rows binding reads its rows again: a page showing '
                             'this widget with the same id (default: the current page)',
                             default=None)
+    events_url = twc.Param('the URL of an EventStreamController of the namespace: the '
+                           'widget only listens, over Server-Sent Events, and the page needs '
+                           'no Socket.IO client (publication and on_rows bindings only)',
+                           default=None)
     resources = [resources.ractive_js, resources.client_js]
 
     def prepare(self):
         super().prepare()
-        if self.bindings or '.send(' in self.ractive_template:
+        if self.events_url:
+            self._check_only_listens()
+        elif self.bindings or '.send(' in self.ractive_template:
             self.safe_modify('resources')
             self.resources.insert(1, resources.socketio_js)
+
+    def _check_only_listens(self):
+        if '.send(' in self.ractive_template:
+            raise TypeError('%s has events_url: over Server-Sent Events a widget only listens '
+                            '(its template sends with @this.send)' % type(self).__name__)
+        for binding in self.bindings:
+            if binding.get('event') != 'publication' and binding.get('op') != 'rows':
+                raise TypeError('%s has events_url: only on_publication and on_rows bindings '
+                                'work over Server-Sent Events, not %r'
+                                % (type(self).__name__, binding.get('event')))
 
     def ractive_data(self):
         """The data Ractive starts with: the ``ractive_params`` values."""
@@ -74,6 +90,7 @@ class RactiveWidget(twc.Widget):
             'rendered': time.time(),  # bindings recover what is published from now on
             'socket_options': self.socket_options or None,
             'refresh_url': self.refresh_url,
+            'events_url': self.events_url,
         }
 
     def _binding_config(self, binding, data):

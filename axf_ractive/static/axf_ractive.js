@@ -42,7 +42,8 @@
   // One socket per endpoint, namespace and socket options, shared by the widgets of the
   // page that have the same. A server-addressed change (see applyUpdate) is applied once per
   // publication, however many widgets subscribe to the channel it came on, live or recovered.
-  function socketFor(namespace, config) {
+  function socketFor(namespace, config, binding) {
+    if (config.events_url) return new EventStreamSocket(config, binding);
     var options = config.socket_options || null;
     var key = config.path + ' ' + namespace + ' ' + JSON.stringify(options);
     if (!sockets[key]) {
@@ -59,6 +60,93 @@
     }
     if (sockets[key].axfWidgets.indexOf(config.id) < 0) sockets[key].axfWidgets.push(config.id);
     return sockets[key];
+  }
+
+  // A widget with events_url only listens, over Server-Sent Events: each binding has a
+  // stand-in for its socket that speaks what bind and bindRows ask of one ('connect',
+  // 'disconnect', publications, and 'recover' answered by the stream's 'subscribed'
+  // event), so that both follow a stream as they follow a socket. The stream resumes from
+  // the binding's last position (lastEventId) or its render time (sinceTime); when it
+  // fails, the stand-in says 'disconnect', then 'connect' a moment later, and the binding
+  // recovers from where it was, as after a socket's reconnection.
+  function EventStreamSocket(config, binding) {
+    this.config = config;
+    this.channel = (binding && binding.channel) || null;
+    this.handlers = {};
+    this.axfApplied = {};
+    this.connected = false;
+    this.source = null;
+    var self = this;
+    this.on('disconnect', function () { mark(config.id, 'axf-ractive-disconnected', true); });
+    window.setTimeout(function () { self.connected = true; self.fire('connect'); }, 0);
+  }
+
+  EventStreamSocket.prototype.on = function (event, handler) {
+    (this.handlers[event] = this.handlers[event] || []).push(handler);
+  };
+
+  EventStreamSocket.prototype.fire = function (event) {
+    var args = Array.prototype.slice.call(arguments, 1);
+    (this.handlers[event] || []).forEach(function (handler) { handler.apply(null, args); });
+  };
+
+  EventStreamSocket.prototype.emit = function (event, since) {
+    var asked = Array.prototype.slice.call(arguments, 2, -1);
+    var answer = arguments[arguments.length - 1];
+    if (event !== 'recover') throw new Error('axf_ractive: over Server-Sent Events a widget only listens');
+    var self = this, config = this.config, opened = false;
+    if (this.source) this.source.close();
+    var source = this.source = new window.EventSource(streamUrl(config.events_url, asked, since,
+                                                                 this.channel),
+                                                       { withCredentials: true });
+    source.addEventListener('subscribed', function (message) {
+      var subscribed = JSON.parse(message.data);
+      opened = true;
+      self.channel = subscribed.channel;
+      answer({ channel: subscribed.channel, recovered: subscribed.recovered, publications: [],
+               position: subscribed.position });
+    });
+    source.addEventListener(config.publication_event, function (message) {
+      var position = positionIn(message.lastEventId, self.channel);
+      self.fire(config.publication_event, JSON.parse(message.data), self.channel, position);
+    });
+    source.onerror = function () {
+      source.close();
+      if (!opened) return answer({ error: { name: 'subscription_rejected',
+                                            message: 'the event stream was refused' } });
+      self.connected = false;
+      self.fire('disconnect');
+      window.setTimeout(function () { self.connected = true; self.fire('connect'); }, 2000);
+    };
+  };
+
+  // The stream URL of a subscription (['room', '1'] or [{token: t}]) from `since`.
+  function streamUrl(base, asked, since, channel) {
+    var url = base.replace(/\/$/, ''), query = [];
+    if (asked.length === 1 && asked[0] && typeof asked[0] === 'object') {
+      query.push('token=' + encodeURIComponent(asked[0].token));
+    } else {
+      url += '/' + asked.map(function (part) { return encodeURIComponent(String(part)); }).join('/');
+    }
+    if (since && since.offset !== undefined && channel) {
+      query.push('lastEventId=' + encodeURIComponent(
+        encodeURIComponent(channel) + '=' + (since.epoch || '') + ':' + since.offset));
+    } else if (since && since.time !== undefined) {
+      query.push('sinceTime=' + since.time);
+    }
+    return query.length ? url + '?' + query.join('&') : url;
+  }
+
+  // The position of `channel` in an event's id (channel=EPOCH:OFFSET pairs joined by &).
+  function positionIn(eventId, channel) {
+    var found = null;
+    (eventId || '').split('&').forEach(function (pair) {
+      var equals = pair.indexOf('='), colon = pair.lastIndexOf(':');
+      if (equals > 0 && colon > equals && decodeURIComponent(pair.slice(0, equals)) === channel) {
+        found = { epoch: pair.slice(equals + 1, colon) || null, offset: Number(pair.slice(colon + 1)) };
+      }
+    });
+    return found;
   }
 
   // io()'s options: the endpoint's path, then the widget's socket_options. A widget with
@@ -157,7 +245,7 @@
   function bind(ractive, binding, config) {
     if (binding.event === 'presence') return bindPresence(ractive, binding, config);
     if (binding.op === 'rows') return bindRows(ractive, binding, config);
-    var socket = socketFor(binding.namespace, config);
+    var socket = socketFor(binding.namespace, config, binding);
     if (binding.event !== 'publication') {
       socket.on(binding.event, function (value) {
         apply(ractive, binding.op, binding.keypath, value, binding.key);
@@ -267,7 +355,7 @@
   // refresh_url (the page, by default), takes the config of the widget with the same id out
   // of the HTML, sets the rows and their position, and recovers from there.
   function bindRows(ractive, binding, config) {
-    var socket = socketFor(binding.namespace, config);
+    var socket = socketFor(binding.namespace, config, binding);
     var channel = binding.channel, last = binding.position || null, token = binding.token;
     var rendered = config.rendered;
     var waiting = null;       // publications kept while a recover is unanswered
@@ -436,7 +524,7 @@
       enhance: true,
       adapt: [redrawingArrays]
     });
-    if (config.namespace) {
+    if (config.namespace && !config.events_url) {
       var socket = ractive.socket = socketFor(config.namespace, config);
       // Sends of this widget not acknowledged yet. The server refuses a send in its
       // acknowledgement; the edge refuses some (too many events, too large) with an error

@@ -37,6 +37,7 @@ from tgext.socketio import PubSubNamespace, SocketIOController, publish  # noqa:
 from tgext.socketio.live import deltas, live, rows  # noqa: E402
 from tgext.socketio.namespaces.errors import InvalidMethodArgs  # noqa: E402
 from tgext.socketio.pubsub import tokens  # noqa: E402
+from tgext.socketio.sse import EventStreamController  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PUBLIC = os.path.join(os.path.dirname(os.path.dirname(HERE)), 'public')
@@ -80,6 +81,18 @@ class TodoList(RactiveWidget):
         self.bindings = [on_rows('todos', subscribe=('todos', str(self.list_id)),
                                  order=self.order)]
         super().prepare()
+
+
+class Dashboard(RactiveWidget):
+    """The same rows, read-only: it follows them over Server-Sent Events (``/events``)."""
+
+    namespace = '/todos'
+    ractive_params = ['todos']
+    todos = twc.Param(default=[])
+    bindings = [on_rows('todos', order='id')]
+    events_url = '/events'
+    ractive_template = TodoList.ractive_template.split('<button')[0]
+    ractive_init = TodoList.ractive_init
 
 
 class Notes(RactiveWidget):
@@ -149,6 +162,13 @@ def _row(todo_id):
 
 class RootController(TGController):
     socketio = SocketIO()
+    events = EventStreamController('/todos', keepalive=1.0)
+
+    @expose('gallery.html')
+    def dashboard(self, list_id='1'):
+        """The list as a read-only dashboard: no Socket.IO client on the page."""
+        query = DB.query(Todo).filter_by(list_id=int(list_id)).order_by(Todo.id)
+        return dict(widgets=[Dashboard(id='todos', todos=rows(query, 'todos-%s' % list_id))])
 
     @expose('gallery.html')
     def index(self, list_id='1', token='', gate='', order=None, refresh_url=None):

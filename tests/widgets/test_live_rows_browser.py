@@ -301,3 +301,35 @@ def test_a_send_the_edge_refuses_without_an_answer_shows_too(browser, todos):
     assert page.evaluate('window.refused') == ['rename', 'attachments_too_large']
     assert not page.locator('#plain.axf-ractive-refused').count()
     page.context.close()
+
+
+def open_dashboard(browser, url, list_id):
+    page = browser.new_context().new_page()
+    errors = ConsoleErrors(page)
+    page.goto('%s/dashboard?list_id=%s' % (url, list_id))
+    page.evaluate('window.marker = "no reload"')
+    page.wait_for_function('document.RAWidgets.todos && '
+                           'document.RAWidgets.todos.subscriptions.length', timeout=20000)
+    return page, errors
+
+
+@pytest.mark.parametrize('changes, refreshed', [(3, 0), (12, 1)],
+                         ids=['recovered', 'beyond the history'])
+def test_a_read_only_widget_follows_its_rows_over_server_sent_events(browser, todos, proxy,
+                                                                     list_id, changes,
+                                                                     refreshed):
+    ids = [call(todos, 'add', text='row %d' % n, list_id=list_id)['id'] for n in range(3)]
+    page, errors = open_dashboard(browser, proxy.url, list_id)
+    assert page.evaluate('typeof window.io') == 'undefined'  # no Socket.IO client loaded
+    call(todos, 'toggle', id=ids[0])
+    settle(page, todos, list_id)
+    assert errors == []  # the cut will make the browser say the stream broke off
+    proxy.cut()
+    page.wait_for_selector('#todos.axf-ractive-disconnected', state='attached', timeout=20000)
+    for n in range(changes):  # history keeps 8 per channel
+        call(todos, 'add', text='missed %d' % n, list_id=list_id)
+    call(todos, 'remove', id=ids[2])
+    proxy.plug()
+    settle(page, todos, list_id, timeout=30)
+    assert len(events(page, 'refreshed')) == refreshed
+    page.context.close()

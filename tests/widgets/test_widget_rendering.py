@@ -159,3 +159,25 @@ def test_each_widget_is_registered_by_its_id(gallery):
     assert sorted(configs) == ['board', 'child', 'first', 'parent', 'second', 'xss']
     assert all(config['id'] == name for name, config in configs.items())
     assert configs['parent']['el'] == 'parent:view' and configs['first']['el'] == 'first'
+
+
+def test_a_widget_over_server_sent_events_only_listens_and_needs_no_socket_client():
+    class Board(RactiveWidget):
+        ractive_params = ['lines']
+        lines = twc.Param(default=[])
+        ractive_template = '<p>{{lines}}</p>'
+
+    listening = Board(id='board', events_url='/events',
+                      bindings=[on_publication(('room', '1'), append='lines')]).req()
+    listening.prepare()
+    over_sockets = Board(id='sockets', bindings=[on_publication(('room', '1'),
+                                                                append='lines')]).req()
+    over_sockets.prepare()
+    assert 'socket.io.min.js' in [getattr(link, 'asset', None) for link in over_sockets.resources]
+    assert 'socket.io.min.js' not in [getattr(link, 'asset', None) for link in listening.resources]
+    sending = Board(id='send', events_url='/events', ractive_template='<b on-click="@this.send(\'x\')"/>')
+    with pytest.raises(TypeError, match='only listens'):
+        sending.req().prepare()
+    with pytest.raises(TypeError, match='only on_publication and on_rows'):
+        Board(id='ev', events_url='/events', bindings=[on_event('pong', append='lines')]).req() \
+            .prepare()
