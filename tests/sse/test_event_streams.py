@@ -340,3 +340,46 @@ def test_a_subscription_token_opens_its_channel_and_no_other(two_apps):
         answer = requests.get(other.url + '/events/', params={'token': bad}, timeout=10)
         assert answer.status_code == 403
         assert answer.json()['error']['reason'] in ('token_elsewhere', 'expired_token')
+
+
+def test_origins_are_checked_as_for_sockets(two_apps):
+    other = two_apps[1]
+    refused = requests.get(other.url + '/events/room/1', timeout=10,
+                           headers={'Origin': 'http://evil.example'})
+    assert refused.status_code == 403 and refused.json()['error']['name'] == 'origin_refused'
+    same = EventReader(other.url + '/events/room/1', headers={'Origin': other.url})
+    try:
+        assert same.status == 200
+        assert same.headers['Access-Control-Allow-Origin'] == other.url
+        assert same.headers['Access-Control-Allow-Credentials'] == 'true'
+    finally:
+        same.close()
+
+
+def test_an_address_opens_at_most_its_share_of_streams(two_apps):
+    other = two_apps[1]
+    held = []
+    try:
+        deadline = time.monotonic() + 30  # earlier tests' streams go at their next keep-alive
+        while len(held) < 30 and time.monotonic() < deadline:  # the app's limit
+            reader = EventReader(other.url + '/events/room/8')
+            if reader.status == 200:
+                reader.wait_for('subscribed')
+                held.append(reader)
+            else:
+                reader.close()
+                time.sleep(0.5)
+        assert len(held) == 30
+        answer = requests.get(other.url + '/events/room/8', timeout=10)
+        assert answer.status_code == 429
+        assert answer.json()['error']['name'] == 'too_many_streams'
+    finally:
+        for reader in held:
+            reader.close()
+    deadline = time.monotonic() + 30  # the server notices closed streams at the next write
+    while time.monotonic() < deadline:
+        if requests.get(other.url + '/events/room/8', stream=True, timeout=10).status_code == 200:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError('the closed streams were never released')
