@@ -10,11 +10,12 @@ never one listed after it (``tests/test_layers.py`` checks):
   gevent-websocket changes, origins, front-end files, the gevent check);
 * ``namespaces``: the app's runtime, per-connection namespace objects, their
   mailboxes, dispatch and unit of work, and the hooks features plug into;
-* ``pubsub``: channels, publishing and history, backends and stores, the bus,
-  presence;
+* ``pubsub``: channels, publishing (after the commit) and history, subscription
+  tokens, backends and stores, the bus, presence;
 * ``cluster``: health, metrics, operators' questions, the console's live log;
+  ``live``: live models and their deltas; ``sse``: Server-Sent Events;
 * ``app``: the TurboGears configuration component, the controller, the server
-  builder and the list of features;
+  builder and the list of features; ``http_api``: the HTTP API for other services;
 * ``console`` and ``cli``: the operators' page and the command line;
 * this package, ``serving`` and ``testing``: the public API.
 """
