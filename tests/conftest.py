@@ -1,6 +1,15 @@
 import pytest
 
+from tests import servers
 from tests.helpers import Process, client, free_port, start_app
+
+
+@pytest.fixture(scope='module')
+def redis():
+    """A throwaway Redis on a free loopback port (:class:`tests.servers.Redis`), per module."""
+    server = servers.Redis()
+    yield server
+    server.close()
 
 
 @pytest.fixture(scope='module')

@@ -1,5 +1,6 @@
 """Real processes and official clients for the tests."""
 import collections
+import contextlib
 import os
 import signal
 import socket
@@ -95,6 +96,34 @@ def in_process_app(namespaces, **blueprint):
     config.update_blueprint(dict({'root_controller': Root()}, **blueprint))
     tgext.socketio.plugme(config)
     return webtest.TestApp(config.make_wsgi_app())
+
+
+@contextlib.contextmanager
+def app_with_database(root, metadata, session, path, **blueprint):
+    """A TurboGears app of ``root`` under the transaction manager, as a quickstarted app
+    runs, with ``session`` bound to a new SQLite file ``path`` holding ``metadata``'s
+    tables; a ``webtest.TestApp`` for ``tgext.socketio.testing``."""
+    import sqlalchemy as sa
+    import webtest
+    from tg import MinimalApplicationConfigurator
+    from tg.configurator.components.transactions import (
+        TransactionManagerConfigurationComponent)
+
+    import tgext.socketio
+
+    engine = sa.create_engine('sqlite:///%s' % path)
+    metadata.create_all(engine)
+    session.configure(bind=engine)
+    config = MinimalApplicationConfigurator()
+    config.register(TransactionManagerConfigurationComponent)  # as the full stack has
+    config.update_blueprint(dict({'root_controller': root, 'tm.enabled': True,
+                                  'use_sqlalchemy': True, 'DBSession': session}, **blueprint))
+    tgext.socketio.plugme(config)
+    try:
+        yield webtest.TestApp(config.make_wsgi_app())
+    finally:
+        session.remove()
+        engine.dispose()
 
 
 def start_app(module_args, backend='memory://', env=None):

@@ -6,16 +6,15 @@ A TurboGears app under the transaction manager, SQLite through zope.sqlalchemy
 import pytest
 import sqlalchemy as sa
 import transaction
-import webtest
 from sqlalchemy.orm import declarative_base, scoped_session, sessionmaker
 from tg import MinimalApplicationConfigurator, TGController, expose
-from tg.configurator.components.transactions import TransactionManagerConfigurationComponent
 from zope.sqlalchemy import register
 
 import tgext.socketio
 from tgext.socketio import PublishError, PubSubNamespace, SocketIOController
 from tgext.socketio.live import live, rows
 from tgext.socketio.testing import SocketIOTestClient
+from tests.helpers import app_with_database
 
 Base = declarative_base()
 DB = scoped_session(sessionmaker())
@@ -62,17 +61,8 @@ class Root(TGController):
 
 @pytest.fixture
 def app(tmp_path):
-    engine = sa.create_engine('sqlite:///%s' % (tmp_path / 'todos.db'))
-    Base.metadata.create_all(engine)
-    DB.configure(bind=engine)
-    config = MinimalApplicationConfigurator()
-    config.register(TransactionManagerConfigurationComponent)
-    config.update_blueprint({'root_controller': Root(), 'tm.enabled': True,
-                             'use_sqlalchemy': True, 'DBSession': DB})
-    tgext.socketio.plugme(config)
-    yield webtest.TestApp(config.make_wsgi_app())
-    DB.remove()
-    engine.dispose()
+    with app_with_database(Root(), Base.metadata, DB, tmp_path / 'todos.db') as app:
+        yield app
 
 
 @pytest.fixture

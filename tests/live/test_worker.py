@@ -1,17 +1,7 @@
 """A worker process with the app's models and no app publishes its commits by the backend URL."""
 import subprocess
 
-import pytest
-
-from tests import servers
 from tests.helpers import PYTHON, ROOT, client, start_app
-
-
-@pytest.fixture(scope='module')
-def redis():
-    server = servers.Redis()
-    yield server
-    server.close()
 
 
 def test_a_workers_commit_reaches_the_subscribers_of_the_serving_processes(redis, tmp_path):

@@ -6,7 +6,6 @@ import subprocess
 import pytest
 import requests
 
-from tests import servers
 from tests.helpers import PYTHON, ROOT, Process, client, connect_refusals, free_port
 
 README = open(os.path.join(ROOT, 'README.md'), encoding='utf-8').read()
@@ -14,13 +13,6 @@ README = open(os.path.join(ROOT, 'README.md'), encoding='utf-8').read()
 
 def snippets(tag):
     return re.findall(r'<!-- %s -->\n```python\n(.*?)```' % tag, README, re.S)
-
-
-@pytest.fixture(scope='module')
-def redis():
-    server = servers.Redis()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope='module')

@@ -6,16 +6,15 @@ the in-process client: an action, a socket handler, a script's transaction.
 import pytest
 import sqlalchemy as sa
 import transaction
-import webtest
 from sqlalchemy.orm import declarative_base, scoped_session, sessionmaker
 from tg import MinimalApplicationConfigurator, TGController, expose
-from tg.configurator.components.transactions import TransactionManagerConfigurationComponent
 from zope.sqlalchemy import register
 
 import tgext.socketio
 from tgext.socketio import (PendingPublication, PublishError, PubSubNamespace,
                             SocketIOController, publish)
 from tgext.socketio.testing import SocketIOTestClient
+from tests.helpers import app_with_database
 
 Base = declarative_base()
 DB = scoped_session(sessionmaker())
@@ -66,17 +65,8 @@ class Root(TGController):
 
 @pytest.fixture
 def app(tmp_path):
-    engine = sa.create_engine('sqlite:///%s' % (tmp_path / 'items.db'))
-    Base.metadata.create_all(engine)
-    DB.configure(bind=engine)
-    config = MinimalApplicationConfigurator()
-    config.register(TransactionManagerConfigurationComponent)  # as the full stack has
-    config.update_blueprint({'root_controller': Root(), 'tm.enabled': True,
-                             'use_sqlalchemy': True, 'DBSession': DB})
-    tgext.socketio.plugme(config)
-    yield webtest.TestApp(config.make_wsgi_app())
-    DB.remove()
-    engine.dispose()
+    with app_with_database(Root(), Base.metadata, DB, tmp_path / 'items.db') as app:
+        yield app
 
 
 def subscriber(app):

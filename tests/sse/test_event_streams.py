@@ -12,7 +12,6 @@ import time
 import pytest
 import requests
 
-from tests import servers
 from tgext.socketio.pubsub import tokens
 from tests.helpers import PYTHON, ROOT, CuttableProxy, client, start_app
 from tests.nginx import Nginx
@@ -74,13 +73,6 @@ class EventReader:
 
 def numbers(events):
     return [json.loads(event['data'])['n'] for event in events]
-
-
-@pytest.fixture(scope='module')
-def redis():
-    server = servers.Redis()
-    yield server
-    server.close()
 
 
 @pytest.fixture(scope='module')

@@ -4,18 +4,10 @@ import time
 
 import pytest
 
-from tests import servers
 from tests.helpers import CuttableProxy, start_app
 from tests.widgets.test_live_rows_browser import APP, call, events, open_list, settle, shown
 
 CUT_SECONDS = 10
-
-
-@pytest.fixture(scope='module')
-def redis():
-    server = servers.Redis()
-    yield server
-    server.close()
 
 
 @pytest.fixture(scope='module')
