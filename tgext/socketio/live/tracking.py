@@ -121,11 +121,13 @@ def _rows_where(session, mapper, whereclause):
 
 
 def _before_commit(session):
-    if session.in_nested_transaction() or not session.info.get(_RECORDS):
+    if session.in_nested_transaction():
         return
-    session.flush()  # the commit's own flush comes after this hook: record it now
-    records = session.info.pop(_RECORDS, [])
-    session.info[_READY] = sending.prepare(session, _publications(records))
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the commit's own flush comes after this hook: record it now
+    records = session.info.pop(_RECORDS, None)
+    if records:
+        session.info[_READY] = sending.prepare(session, _publications(records))
 
 
 def _publications(records):
