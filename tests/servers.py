@@ -1,4 +1,4 @@
-"""Throwaway backend servers on free loopback ports: Redis, RabbitMQ, MongoDB protocol.
+"""Throwaway servers on free loopback ports: Redis, RabbitMQ, MongoDB protocol, PostgreSQL.
 
 Each can be stopped and started again on the same port, for restart tests.
 """
@@ -127,3 +127,59 @@ class Mongo(_Killable):
 
 def close(server):
     getattr(server, 'close', server.stop)()
+
+
+POSTGRES_BINS = '/usr/lib/postgresql'
+
+
+def postgres_bin(name):
+    """A PostgreSQL server program (Debian's ``postgresql`` package keeps them per version)."""
+    versions = sorted((entry for entry in os.listdir(POSTGRES_BINS) if entry.isdigit()),
+                      key=int) if os.path.isdir(POSTGRES_BINS) else []
+    for version in reversed(versions):
+        path = os.path.join(POSTGRES_BINS, version, 'bin', name)
+        if os.access(path, os.X_OK):
+            return path
+    return shutil.which(name) or name
+
+
+class Postgres(_Killable):
+    """A throwaway PostgreSQL cluster (``initdb``, trust authentication) on a free port.
+
+    PostgreSQL refuses to run as root: as root, it runs as ``nobody`` (its data directory
+    handed over to it). ``url`` is a SQLAlchemy URL (psycopg2) of the ``postgres`` database.
+    """
+
+    def __init__(self, start=True):
+        self.port = free_port()
+        self.home = tempfile.mkdtemp(prefix='tgext-postgres-')
+        atexit.register(shutil.rmtree, self.home, True)
+        self.data = os.path.join(self.home, 'data')
+        self.url = 'postgresql+psycopg2://postgres@127.0.0.1:%s/postgres' % self.port
+        self.as_user = []
+        if os.geteuid() == 0:
+            os.chmod(self.home, 0o755)
+            import pwd
+            nobody = pwd.getpwnam('nobody')
+            os.makedirs(self.data, 0o700)
+            os.chown(self.data, nobody.pw_uid, nobody.pw_gid)
+            self.as_user = ['runuser', '-u', 'nobody', '--']
+        subprocess.run(self.as_user + [postgres_bin('initdb'), '-D', self.data, '-U', 'postgres',
+                                       '--auth=trust', '--no-sync', '-E', 'UTF8'],
+                       check=True, capture_output=True, timeout=120, cwd='/')
+        if start:
+            self.start()
+
+    def start(self):
+        self.process = Process(self.as_user + [
+            postgres_bin('postgres'), '-D', self.data, '-p', str(self.port),
+            '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
+            '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+            port=self.port, cwd='/', timeout=60)
+
+    def stop(self):
+        self.process.stop(signal.SIGINT)  # fast shutdown
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.home, ignore_errors=True)

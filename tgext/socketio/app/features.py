@@ -8,8 +8,20 @@ order, before the server's bus listener starts. A feature of one's own goes
 in ``socketio.features`` (a list of such functions, from the app's blueprint),
 attached after these.
 """
+from tg.support.converters import asbool
+
 from ..cluster import activity, health, operations
 from ..pubsub import presence
 
-#: Presence tables, the health probe, the operators' questions, the console's live log.
-FEATURES = (presence.attach, health.attach, operations.attach, activity.attach)
+
+def outbox_relay(server, bus, hooks):
+    """The relay of the live outbox, when ``socketio.outbox`` is on (SQLAlchemy is only
+    imported then)."""
+    if asbool(server.runtime.conf.get('socketio.outbox', False)):
+        from ..live import outbox
+        outbox.attach(server, bus, hooks)
+
+
+#: Presence tables, the health probe, the operators' questions, the console's live log, the
+#: relay of the live outbox.
+FEATURES = (presence.attach, health.attach, operations.attach, activity.attach, outbox_relay)

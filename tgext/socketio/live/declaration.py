@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 
 from . import deltas, sending, tracking
+from .outbox import CONFIGURED as outbox_settings
 
 #: Attribute of a live model class holding its :class:`LiveModel`.
 ATTRIBUTE = '__live__'
@@ -28,10 +29,15 @@ def live(channel, fields, namespace='/', key=None, name=None):
     return declare
 
 
-def configure(backend=None, bus_channel=None):
+def configure(backend=None, bus_channel=None, outbox=None, outbox_table=None):
     """Where a process that serves no Socket.IO and has no TurboGears config (a worker
-    using the app's models) publishes live changes: the servers' backend URL."""
+    using the app's models) publishes live changes: the servers' backend URL.
+
+    ``outbox``: True to keep its live publications in the outbox table (named
+    ``outbox_table``, default ``socketio_outbox``) until sent, as ``socketio.outbox``
+    does in an app (see :mod:`tgext.socketio.live.outbox`); None: as the config says."""
     sending.BACKEND.update(backend=backend, bus_channel=bus_channel)
+    outbox_settings.update(outbox=outbox, table=outbox_table)
 
 
 def spec_of(model):
