@@ -53,18 +53,20 @@ $(STAMPS)/assets: public/package.json public/package-lock.json
 	mkdir -p $(STAMPS) && touch $@
 
 # The real servers the tests start on free loopback ports (Debian packages; needs root).
+# PostgreSQL (tests/live/test_outbox.py) runs from /usr/lib/postgresql/*/bin, as nobody when root.
 servers:
 	@missing=""; \
 	for bin in redis-server:redis-server rabbitmq-server:rabbitmq-server chromium:chromium nginx:nginx-light; do \
 		command -v $${bin%%:*} >/dev/null 2>&1 || test -x /usr/sbin/$${bin%%:*} || test -x /usr/lib/rabbitmq/bin/$${bin%%:*} || missing="$$missing $${bin##*:}"; \
 	done; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		if [ "$$(id -u)" != 0 ]; then echo "run as root, or install:$$missing" >&2; exit 1; fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	@# Debian starts the services it installs: the tests run their own, so stop those.
-	-@systemctl stop redis-server rabbitmq-server nginx >/dev/null 2>&1 || true
+	-@systemctl stop redis-server rabbitmq-server nginx postgresql >/dev/null 2>&1 || true
 
 clean:
 	rm -rf $(VENV) $(STAMPS) public/node_modules build dist tgext/socketio/static/vendor

@@ -168,6 +168,7 @@ setup(
             'secantusdb==0.7.0b3', 'redis>=5,<9', 'kombu>=5.3,<6', 'pymongo>=4.6,<5',
             'WebTest>=3', 'SQLAlchemy>=2', 'zope.sqlalchemy>=3', 'transaction>=4', 'backlash>=0.5',
             'prometheus_client>=0.17',
+            'psycopg2-binary>=2.9',  # tests/live/test_outbox.py on PostgreSQL
         ],
         'bench': ['matplotlib>=3.7', 'py-spy>=0.3'],
     },
