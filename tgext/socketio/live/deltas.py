@@ -12,6 +12,10 @@ it is idempotent: upsert replaces the row with the same key (or adds it),
 delete drops it if present. An entry ``{"model": "Todo", "refresh": true}``
 says that rows changed in a way the ORM could not describe (a bulk
 ``update()``/``delete()``): read the channel's rows again.
+
+With the outbox (:mod:`.outbox`), ``data`` also has ``"id"``: the message id (32
+hex digits) by which the publication is delivered once. One relayed from the
+outbox has a refresh entry after the deltas of each of its models.
 """
 import datetime
 import decimal
