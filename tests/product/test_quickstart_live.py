@@ -22,6 +22,7 @@ import json
 import os
 import re
 import sqlite3
+import sys
 import tempfile
 import time
 from xml.etree import ElementTree
@@ -143,7 +144,7 @@ def integrate_live(app, backend):
     edit(app, 'pyproject.toml', lambda text: text + '\n' + snippet('quickstart-live-coverage'))
     [wheel] = [name for name in os.listdir(app.wheels) if name.startswith('tgext_socketio-')]
     quickstart._check(app.run(
-        [quickstart.sys.executable, '-m', 'pip', '--python', os.path.join(app.bin, 'python'),
+        [sys.executable, '-m', 'pip', '--python', os.path.join(app.bin, 'python'),
          'install', '--quiet', '--disable-pip-version-check', '--no-compile',
          os.path.join(app.wheels, wheel), '-e', '.[development]'], timeout=600),
         "pip install -e '.[development]' with the README's dependencies")
