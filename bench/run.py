@@ -50,6 +50,16 @@ VARIANTS = {HISTORY_OFF: ('tgext.socketio', ['--history', '*:0:0']),
             SSE: ('tgext.socketio', [])}
 # Systems whose subscribers the load generator opens otherwise: SSE's are event streams.
 LOADGEN_OPTIONS = {SSE: {'sse': 1}}
+# Issue #17: what live models cost. The writer is a process of bench/live.py; the app serves
+# the subscriber. Baselines: the same commit with a hand-written publish() after it, and the
+# same 10,000-row commit of a model that is not @live.
+PUBLISH_AFTER_COMMIT = 'tgext.socketio, publish() after commit'
+NO_LIVE_MODEL = 'tgext.socketio, no live model'
+VARIANTS.update({PUBLISH_AFTER_COMMIT: ('tgext.socketio', []),
+                 NO_LIVE_MODEL: ('tgext.socketio', [])})
+LIVE_SCENARIOS = {'live': {PUBLISH_AFTER_COMMIT: 'publish'},  # scenario -> {system: mode}
+                  'bulk': {NO_LIVE_MODEL: 'bulk-plain'}}
+LIVE_MODES = {'live': 'live', 'bulk': 'bulk-live'}  # ours (or ours at a revision)
 PRESENCE_ROW = 'fan-out 1,000, presence on / off'
 # Rows where ours runs with extra arguments: in the presence row, the rooms are presence channels.
 OURS_ARGUMENTS = {PRESENCE_ROW: ['--presence', 'room-*']}
@@ -58,6 +68,8 @@ COMPARED = tuple(SYSTEMS)  # (ours, baseline, reference): the first is ours, the
 HISTORY = (report.OURS, HISTORY_OFF)  # ours with the default history / the same without
 PRESENCE = (report.OURS, PRESENCE_OFF)  # ours with room-1 a presence channel / an ordinary one
 OVER_SSE = (report.OURS, SSE)  # the same app's subscribers as Socket.IO connections / as streams
+LIVE_VS_PUBLISH = (report.OURS, PUBLISH_AFTER_COMMIT)
+LIVE_VS_PLAIN = (report.OURS, NO_LIVE_MODEL)
 
 
 def scenarios(quick):
@@ -107,6 +119,13 @@ def scenarios(quick):
          OVER_SSE),
         ('idle, Socket.IO / SSE', 'idle', {'connections': scale(2000, 300)}, 1,
          'rss_kib_per_connection', OVER_SSE),
+        # Issue #17: a one-row commit of a @live model until its subscriber has it, against the
+        # same commit of a plain model and a hand-written publish() after it (Redis backend);
+        # a 10,000-row commit of a @live model against the same model without @live.
+        ('live model: commit to subscriber', 'live', {'commits': scale(300, 30)}, 1,
+         'commit_p50_ms', LIVE_VS_PUBLISH),
+        ('live model: 10,000-row commit', 'bulk', {'rows': scale(10000, 1000)}, 1,
+         'rows_per_s', LIVE_VS_PLAIN),
     ]
 
 
@@ -171,6 +190,18 @@ def measure_flood(url, options):
     return {**result, **result_of_flood}
 
 
+def measure_live(system, scenario, url, backend, options):
+    """Run bench/live.py's writer against the app at ``url`` (see its docstring)."""
+    mode = LIVE_SCENARIOS[scenario].get(system, LIVE_MODES[scenario])
+    command = [PYTHON, '-m', 'bench.live', mode, url, backend] + [
+        '--%s=%s' % item for item in options.items()]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT,
+                            env={**os.environ, **ENVIRONMENTS.get(system, {})})
+    if result.returncode != 0:
+        raise RuntimeError('bench.live %s failed: %s' % (mode, result.stderr[-2000:]))
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def command_of(system, scenario, row=None):
     """The server's command line (without ``--port`` and ``--backend``) in ``row``."""
     ours = system == report.OURS or system in ENVIRONMENTS  # ours now, or at a revision
@@ -191,7 +222,9 @@ def measure(system, scenario, options, server_count, backend, row=None):
             requests_warm_up(process.url, scenario, system)
         pids = [process.popen.pid for process in processes]
         cpu_before = sum(cpu_seconds(pid) for pid in pids)
-        if scenario == 'idle':
+        if scenario in LIVE_SCENARIOS:
+            result = measure_live(system, scenario, url, backend, options)
+        elif scenario == 'idle':
             result = measure_idle(url, pids[0], options)
         elif scenario == 'page':
             result = loadgen('page', url, dict(options, path=page_path(system)))
@@ -256,7 +289,9 @@ def main(argv=None):
             if args.only and name not in args.only:
                 continue
             systems = (report.OURS, against) if against else compared[0] if compared else COMPARED
-            backend = redis.url if server_count > 1 else 'memory://'
+            # a live model's writer is a process of its own: it reaches the app through Redis
+            backend = (redis.url if server_count > 1 or scenario in LIVE_SCENARIOS
+                       else 'memory://')
             for repeat in range(args.repeats):
                 for system in systems:  # interleaved: ours, baseline, reference, ours, ...
                     if not takes_part(system, scenario, server_count):
