@@ -3,6 +3,8 @@ import time
 
 import markupsafe
 import tw2.core as twc
+from tg import config as tg_config
+from tg.support.converters import asbool
 
 from tgext.socketio.namespaces.runtime import DEFAULT_PATH, current as current_runtime
 
@@ -88,6 +90,7 @@ class RactiveWidget(twc.Widget):
             'publication_event': runtime.publication_event if runtime else 'publication',
             'error_event': runtime.error_event if runtime else 'error',
             'rendered': time.time(),  # bindings recover what is published from now on
+            'debug': asbool(tg_config.get('socketio.ractive_debug', False)),  # Ractive.DEBUG
             'socket_options': self.socket_options or None,
             'refresh_url': self.refresh_url,
             'events_url': self.events_url,

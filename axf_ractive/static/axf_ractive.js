@@ -517,6 +517,7 @@
   }
 
   function start(config) {
+    window.Ractive.DEBUG = !!config.debug;  // socketio.ractive_debug: its banner and warnings
     var ractive = new window.Ractive({
       el: document.getElementById(config.el),
       template: config.template,
