@@ -136,7 +136,7 @@ setup(
     license='MIT',
     python_requires='>=3.9',
     packages=find_packages(include=['tgext', 'tgext.*', 'axf_ractive', 'axf_ractive.*']),
-    package_data={'axf_ractive': ['static/*.js']},
+    package_data={'axf_ractive': ['static/*.js'], 'tgext.socketio.console': ['static/*.css']},
     zip_safe=False,
     cmdclass={'build_py': BuildPyWithAssets, 'sdist': SdistWithAssets},
     install_requires=[

@@ -3,12 +3,18 @@ import argparse
 import os
 
 import tgext.tw2
+import tw2.core as twc
 from tg import MinimalApplicationConfigurator
 from tg.configurator.components.statics import StaticsConfigurationComponent
 
 import tgext.socketio
+from tgext.socketio.console.theme import theme_css
 
-PUBLIC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'public')
+STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'static')
+
+#: The examples' look: the console's stylesheet, then theirs (``static/demo.css``). Widgets
+#: list them in their resources: tw2 puts them in the page's head, in this order.
+STYLES = [theme_css, twc.CSSLink(link='/demo.css')]
 
 
 def configurator(root, templates, app_conf):
@@ -19,7 +25,7 @@ def configurator(root, templates, app_conf):
         'root_controller': root,
         'renderers': ['genshi'],
         'default_renderer': 'genshi',
-        'paths': {'templates': [templates], 'static_files': PUBLIC},
+        'paths': {'templates': [templates], 'static_files': STATIC},
         'serve_static': True,
         'tw2.enabled': True,
         'debug': False,

@@ -43,13 +43,19 @@ class PingPongWidget(RactiveWidget):
     """Buttons that send ``ping``; every ``pong`` is appended to ``messages``."""
 
     namespace = '/pingpong'
+    resources = RactiveWidget.resources + shared().STYLES
     ractive_params = ['messages']
     messages = twc.Param(default=[])
     bindings = [on_event('pong', append='messages')]
     ractive_template = """
-<button id="ping" on-click="@this.send('ping', {type: 'ping'})">Ping</button>
-<button id="fireball" on-click="@this.send('ping', {type: 'fireball'})">Fireball</button>
-<div id="messages">{{#messages:idx}}<div class="sound">{{sound}}</div>{{/messages}}</div>
+<div class="pingpong card">
+  <div class="buttons">
+    <button id="ping" on-click="@this.send('ping', {type: 'ping'})">Ping</button>
+    <button id="fireball" class="quiet" on-click="@this.send('ping', {type: 'fireball'})"
+      >Fireball</button>
+  </div>
+  <div id="messages">{{#messages:idx}}<span class="sound chip">{{sound}}</span>{{/messages}}</div>
+</div>
 """
 
 

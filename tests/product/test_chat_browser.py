@@ -9,13 +9,16 @@ def open_room(browser, url, room):
     page = context.new_page()
     errors = ConsoleErrors(page)
     page.goto('%s/?room=%s' % (url, room))
-    page.wait_for_function("document.getElementById('uid').textContent.length === 8")
+    page.wait_for_function("document.getElementById('uid').dataset.uid.length === 8")
     page.wait_for_function("document.RAWidgets.chat.subscriptions.includes('room-%s')" % room)
     return page, errors
 
 
 def lines(page):
-    return page.locator('.line').all_inner_texts()
+    """Each message as "who: text"."""
+    return page.eval_on_selector_all('.line', "lines => lines.map(line => "
+                                     "line.querySelector('.who').textContent + ': ' + "
+                                     "line.querySelector('.text').textContent)")
 
 
 def test_two_pages_exchange_messages_and_see_announcements(chat):
@@ -23,11 +26,12 @@ def test_two_pages_exchange_messages_and_see_announcements(chat):
         alice, alice_errors = open_room(browser, chat.url, '1')
         bob, bob_errors = open_room(browser, chat.url, '1')
         elsewhere, _ = open_room(browser, chat.url, '2')
-        alice_uid = alice.inner_text('#uid')
+        alice_name = alice.inner_text('#uid')  # a name one can read, e.g. "Swift Panda"
+        assert len(alice_name.split()) == 2
         alice.fill('#text', 'hello bob <b>bold?</b>')
         alice.click('button[type=submit]')
         bob.wait_for_function("document.querySelectorAll('.line').length === 1")
-        assert lines(bob) == ['%s: hello bob <b>bold?</b>' % alice_uid]
+        assert lines(bob) == ['%s: hello bob <b>bold?</b>' % alice_name]
         assert requests.get(chat.url + '/announce', params={'room': '1', 'message': 'closing soon'}
                             ).json() == {'published': 'room-1'}
         for page in (alice, bob):

@@ -16,6 +16,7 @@ from tests.helpers import PYTHON, ROOT, Process, client, free_port
 
 VENV_BIN = os.path.dirname(PYTHON)
 VENDOR = 'tgext/socketio/static/vendor/'
+CONSOLE_THEME = 'tgext/socketio/console/static/theme.css'
 ASSETS = ['socket.io.min.js', 'socket.io.min.js.map', 'ractive.min.js', 'ractive.min.js.map']
 
 
@@ -64,11 +65,14 @@ def test_the_wheel_and_the_sdist_carry_the_pinned_front_end_files(built):
             assert files[VENDOR + name] == npm.read(), name
     assert json.loads(files[VENDOR + 'versions.json']) == lock_versions()
     assert 'script' in files['tgext_socketio-0.1.0.dist-info/entry_points.txt'].decode()
+    with open(os.path.join(ROOT, CONSOLE_THEME), 'rb') as theme:  # the console's look
+        assert files[CONSOLE_THEME] == theme.read()
 
     with tarfile.open(built['sdist']) as sdist:
         names = {name.split('/', 1)[1] for name in sdist.getnames() if '/' in name}
     assert {VENDOR + name for name in ASSETS + ['versions.json']} <= names
-    assert {'public/package.json', 'public/package-lock.json', 'MANIFEST.in'} <= names
+    assert {'public/package.json', 'public/package-lock.json', 'MANIFEST.in',
+            CONSOLE_THEME} <= names
     assert not [name for name in names if 'node_modules' in name]
 
 

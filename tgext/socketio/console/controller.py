@@ -9,17 +9,12 @@ from .widgets import Channels, Cluster, LiveLog, PublishForm
 
 PAGE = markupsafe.Markup("""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>tgext.socketio console</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
-<style>
-body {{ font: 14px system-ui, sans-serif; margin: 1em 2em; }}
-table {{ border-collapse: collapse; margin-bottom: 1em; }}
-th, td {{ text-align: left; padding: 2px 8px; border-bottom: 1px solid #ddd; }}
-ul.log {{ max-height: 24em; overflow-y: auto; font-size: 12px; list-style: none; padding: 0; }}
-.entry .kind {{ font-weight: bold; }} .error {{ color: #b00; }}
-.axf-ractive-disconnected {{ opacity: .5; }}
-</style></head>
-<body><h1>tgext.socketio console</h1>
-{cluster}{channels}{publish}{log}
+</head>
+<body><header class="topbar"><span class="brand">tgext.socketio <small>console</small></span>
+<nav></nav><span class="aside">every process of the cluster, live</span></header>
+<main>{cluster}{channels}{publish}{log}</main>
 </body></html>""")
 
 

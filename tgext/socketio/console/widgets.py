@@ -10,12 +10,14 @@ from axf_ractive import RactiveWidget, on_event
 
 from ..namespaces.runtime import current
 from .namespace import NAMESPACE
+from .theme import theme_css
 
 
 class ConsoleWidget(RactiveWidget):
-    """A widget of the console's namespace."""
+    """A widget of the console's namespace, in the console's look."""
 
     namespace = twc.Param(default=NAMESPACE)
+    resources = RactiveWidget.resources + [theme_css]
 
 
 class Cluster(ConsoleWidget):
@@ -25,16 +27,16 @@ class Cluster(ConsoleWidget):
     overview = twc.Param(default={})
     bindings = twc.Param(default=[on_event('console_overview', set='overview')])
     ractive_template = """
-<section class="console-cluster">
+<section class="console-cluster panel">
   <h2>Processes <small>{{overview.totals.processes}} processes,
     <span class="total-connections">{{overview.totals.connections}}</span> connections,
     {{overview.totals.users}} users</small>
-    <button class="refresh" on-click="@this.send('refresh')">refresh</button></h2>
+    <button class="refresh quiet" on-click="@this.send('refresh')">refresh</button></h2>
   <table class="processes"><tr><th>host</th><th>pid</th><th>connections</th>
     <th>namespaces</th><th>up since</th></tr>
   {{#overview.processes}}<tr class="process"><td>{{hostname}}</td><td class="pid">{{pid}}</td>
     <td class="connections">{{connections}}</td>
-    <td>{{#namespaces}}<span class="namespace">{{namespace}}: {{connections}}</span> {{/namespaces}}</td>
+    <td>{{#namespaces}}<span class="namespace chip">{{namespace}}: {{connections}}</span> {{/namespaces}}</td>
     <td>{{up_since}}</td></tr>{{/overview.processes}}
   </table>
   <h2>Connections</h2>
@@ -42,10 +44,10 @@ class Cluster(ConsoleWidget):
     <th>channels</th><th>sid</th><th></th></tr>
   {{#overview.connections}}<tr class="connection" data-sid="{{sid}}"><td>{{namespace}}</td>
     <td class="user">{{user}}</td><td>{{address}}</td><td>{{pid}}</td>
-    <td>{{#channels}}<span class="channel">{{.}}</span> {{/channels}}</td><td><code>{{sid}}</code></td>
-    <td><button class="disconnect" on-click="@this.send('disconnect_connection', namespace, sid)"
+    <td>{{#channels}}<span class="channel chip">{{.}}</span> {{/channels}}</td><td><code>{{sid}}</code></td>
+    <td><button class="disconnect danger" on-click="@this.send('disconnect_connection', namespace, sid)"
       >disconnect</button>
-    {{#user}}<button class="disconnect-user" on-click="@this.send('disconnect_user', user)"
+    {{#user}}<button class="disconnect-user danger" on-click="@this.send('disconnect_user', user)"
       >disconnect user</button>{{/user}}</td></tr>{{/overview.connections}}
   </table>
 </section>"""
@@ -60,14 +62,14 @@ class Channels(ConsoleWidget):
     bindings = twc.Param(default=[on_event('console_overview', set='overview'),
                                   on_event('console_history', set='history')])
     ractive_template = """
-<section class="console-channels">
+<section class="console-channels panel">
   <h2>Channels <small>{{overview.totals.channels}}</small></h2>
   <table class="channels"><tr><th>namespace</th><th>channel</th><th>subscribers</th>
     <th>members</th><th></th></tr>
   {{#overview.channels}}<tr class="channel-row" data-channel="{{channel}}"><td>{{namespace}}</td>
     <td class="name">{{channel}}</td><td class="subscribers">{{subscribers}}</td>
     <td class="members">{{members}}</td>
-    <td><button class="history" on-click="@this.send('history', channel, 20, namespace)"
+    <td><button class="history quiet" on-click="@this.send('history', channel, 20, namespace)"
       >history</button></td></tr>{{/overview.channels}}
   </table>
   {{#history}}<div class="history"><h3>History of {{channel}}
@@ -92,7 +94,7 @@ class LiveLog(ConsoleWidget):
     bindings = twc.Param(default=[on_event('console_log', append='entries'),
                                   on_event('console_skipped', set='skipped')])
     ractive_template = """
-<section class="console-log">
+<section class="console-log panel">
   <h2>Live log <small>{{#skipped}}{{skipped}} entries left out by sampling{{/skipped}}</small></h2>
   <select class="kind" value="{{filterKind}}"><option value="">everything</option>
     <option value="publication">publications</option><option value="event">events</option>
@@ -128,7 +130,7 @@ class PublishForm(ConsoleWidget):
     error = twc.Param(default=None)
     bindings = twc.Param(default=[on_event('console_notice', set='notice')])
     ractive_template = """
-<section class="console-publish">
+<section class="console-publish panel">
   <h2>Publish</h2>
   <label>namespace <input class="namespace" value="{{target_namespace}}"></label>
   <label>channel <input class="channel" value="{{channel}}"></label>
