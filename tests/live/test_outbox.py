@@ -9,6 +9,7 @@ import subprocess
 import time
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from tests import servers
@@ -17,7 +18,7 @@ from tgext.socketio.live import outbox
 
 LEASE, INTERVAL = 1.0, 0.2
 #: Long enough for the relay to have claimed, published and deleted a row several times over.
-SETTLE = LEASE + 10 * INTERVAL + 1.0
+SETTLE = LEASE + 5 * INTERVAL + 0.5
 
 
 @pytest.fixture(scope='module', params=['sqlite', 'postgresql'])
@@ -136,6 +137,21 @@ def test_a_writer_that_lives_deletes_what_it_sent(app, database, engine):
         assert outbox_rows(engine) == []
         time.sleep(SETTLE)
         assert texts(recorder) == [(['plain'], False)]
+    finally:
+        sio.disconnect()
+
+
+def test_an_action_of_the_app_writes_through_the_outbox_of_its_config(app, engine):
+    """socketio.outbox = true in the app's config: its own commits use the outbox too."""
+    sio, recorder = subscriber(app, 5)
+    try:
+        assert requests.get(app.url + '/add', params={'text': 'from an action', 'list_id': 5},
+                            timeout=10).status_code == 200
+        [(data, _, _)] = recorder.wait_for('publication', 1, timeout=20)
+        assert len(data['id']) == 32  # the message id: it went through the outbox
+        assert outbox_rows(engine) == []
+        time.sleep(SETTLE)
+        assert texts(recorder) == [(['from an action'], False)]
     finally:
         sio.disconnect()
 
