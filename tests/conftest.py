@@ -4,6 +4,16 @@ from tests import servers
 from tests.helpers import Process, client, free_port, start_app
 
 
+@pytest.fixture(autouse=True)
+def no_transaction_left_open():
+    """A test that read through a zope.sqlalchemy session outside ``with transaction.manager``
+    leaves this thread's implicit transaction open; publications of the next test's handlers
+    (same thread: tests are not monkey-patched) would wait for its commit. End it."""
+    yield
+    import transaction
+    transaction.abort()
+
+
 @pytest.fixture(scope='module')
 def redis():
     """A throwaway Redis on a free loopback port (:class:`tests.servers.Redis`), per module."""

@@ -3,6 +3,8 @@
 A TurboGears app under the transaction manager, SQLite through zope.sqlalchemy
 (as a quickstarted app has it), a subscriber speaking the real protocol.
 """
+import subprocess
+
 import pytest
 import sqlalchemy as sa
 import transaction
@@ -11,10 +13,10 @@ from tg import MinimalApplicationConfigurator, TGController, expose
 from zope.sqlalchemy import register
 
 import tgext.socketio
-from tgext.socketio import PublishError, PubSubNamespace, SocketIOController
+from tgext.socketio import PubSubNamespace, SocketIOController
 from tgext.socketio.live import live, rows
 from tgext.socketio.testing import SocketIOTestClient
-from tests.helpers import app_with_database
+from tests.helpers import PYTHON, ROOT, app_with_database
 
 Base = declarative_base()
 DB = scoped_session(sessionmaker())
@@ -180,18 +182,47 @@ def test_the_first_paint_takes_the_position_before_the_rows(app, lists):
         [{'id': 2, 'text': 'eggs', 'done': False}]]
 
 
+#: A script (or `gearbox tgshell`) that loads the app and commits a live row: it serves nobody.
+SCRIPT = """
+import sys
+import sqlalchemy as sa
+import transaction
+from tg import MinimalApplicationConfigurator
+import tgext.socketio
+from tests.live.test_live_models import DB, Base, Root, Todo
+engine = sa.create_engine('sqlite:///' + sys.argv[1])
+Base.metadata.create_all(engine)
+DB.configure(bind=engine)
+config = MinimalApplicationConfigurator()
+config.update_blueprint({'root_controller': Root()})
+tgext.socketio.plugme(config)
+config.make_wsgi_app()
+with transaction.manager:
+    DB.add(Todo(text='lost', list_id=1))
+"""
+
+
 def test_a_process_that_cannot_publish_fails_the_commit_loudly(tmp_path):
     """memory:// in a process that serves no client (a script, `gearbox tgshell`)."""
-    engine = sa.create_engine('sqlite:///%s' % (tmp_path / 'todos.db'))
-    Base.metadata.create_all(engine)
-    DB.configure(bind=engine)
-    config = MinimalApplicationConfigurator()
-    config.update_blueprint({'root_controller': Root()})
-    tgext.socketio.plugme(config)
-    config.make_wsgi_app()
-    with pytest.raises(PublishError, match='memory://'), transaction.manager:
-        DB.add(Todo(text='lost', list_id=1))
-    transaction.abort()  # as after any failed commit
-    DB.remove()
-    assert DB.query(Todo).count() == 0
-    DB.remove()
+    path = tmp_path / 'todos.db'
+    script = subprocess.run([PYTHON, '-c', SCRIPT, str(path)], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert script.returncode != 0
+    assert 'PublishError' in script.stderr and 'memory://' in script.stderr
+    engine = sa.create_engine('sqlite:///%s' % path)
+    with engine.connect() as connection:  # nothing was committed
+        assert connection.execute(sa.text('SELECT count(*) FROM todos')).scalar() == 0
+    engine.dispose()
+
+
+def test_a_commit_outside_a_request_goes_through_the_app_that_serves(app, lists):
+    """The quickstart's test harness makes the app (load_app), then a second one to set the
+    database up (setup_app): a test's own commit still reaches the first app's clients."""
+    second = MinimalApplicationConfigurator()
+    second.update_blueprint({'root_controller': Root()})
+    tgext.socketio.plugme(second)
+    second.make_wsgi_app()  # the process config is the second app's now
+    with transaction.manager:  # a test's own fixture row, outside any request
+        DB.add(Todo(text='fixture', list_id=1))
+    [publication] = received(lists[1])
+    assert publication['live'][0]['upsert'][0]['text'] == 'fixture'

@@ -30,7 +30,6 @@ from xml.etree import ElementTree
 import pytest
 import requests
 
-from tgext.socketio import PublishError
 from tests import quickstart, servers
 from tests.helpers import ROOT, client, login
 
@@ -458,55 +457,3 @@ def test_the_apps_own_suite_passes_with_its_coverage_gate(qs):
     # (without it, those of test_todos.py after each call() and wait_for() are not).
     assert re.search(r'test_todos\.py\s+\d+\s+0\s+100%', output), output[-3000:]
 
-
-# A limitation the README's test section works around ---------------------------------------
-
-@pytest.mark.xfail(strict=True, raises=PublishError, reason=(
-    'library: outside a request, publishing goes through the last app made; the quickstart '
-    "harness's setup_app() makes a second app that serves no client, so a test's own commit "
-    'of live rows raises PublishError on memory://, though the first app serves a subscribed '
-    "in-process client (README section 5 tells users to add rows through the app instead; "
-    'when this passes, drop that sentence and this marker)'))
-def test_a_tests_own_commit_reaches_the_in_process_client_after_a_second_app():
-    import sqlalchemy as sa
-    import transaction
-    from sqlalchemy.orm import declarative_base, scoped_session, sessionmaker
-    from tg import MinimalApplicationConfigurator
-    from zope.sqlalchemy import register
-
-    import tgext.socketio
-    from tgext.socketio import PubSubNamespace
-    from tgext.socketio.live import live
-    from tgext.socketio.testing import SocketIOTestClient
-    from tests.helpers import in_process_app
-
-    base = declarative_base()
-    session = scoped_session(sessionmaker(bind=sa.create_engine('sqlite://')))
-    register(session)
-
-    @live(channel='todos-{list_id}', fields=('id', 'text'), namespace='/todos')
-    class Todo(base):
-        __tablename__ = 'todos'
-        id = sa.Column(sa.Integer, primary_key=True)
-        list_id = sa.Column(sa.Integer)
-        text = sa.Column(sa.String(50))
-
-    class Todos(PubSubNamespace):
-        def subscribe_todos(self, list_id):
-            return 'todos-%s' % list_id
-
-    base.metadata.create_all(session.bind)
-    app = in_process_app({'/todos': Todos})            # the harness's load_app()
-    second = MinimalApplicationConfigurator()          # its setup_app(): the config again
-    tgext.socketio.plugme(second)
-    second.make_wsgi_app()
-    try:
-        with SocketIOTestClient(app, namespaces=['/todos']) as client:
-            assert client.call('subscribe', 'todos', '1', namespace='/todos') == 'todos-1'
-            with transaction.manager:                  # a test's own fixture row
-                session.add(Todo(list_id=1, text='milk'))
-            data = client.wait_for('publication', namespace='/todos', timeout=10)[0]
-        assert data['live'][0]['upsert'] == [{'id': 1, 'text': 'milk'}]
-    finally:
-        transaction.abort()
-        session.remove()

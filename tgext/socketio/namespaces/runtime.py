@@ -10,6 +10,7 @@ made by the ``build_server`` the app's configuration component gives it
 (:func:`tgext.socketio.app.endpoint.build_server`).
 """
 import functools
+import weakref
 
 from tg import config, request_local
 
@@ -39,6 +40,7 @@ class SocketIORuntime:
         self._paths = {}    # controller -> mount path, e.g. '/socketio'
         #: True once the app's WSGI layer has served a request: this process serves clients.
         self.serving = False
+        _MADE.append(weakref.ref(self))
 
     def start(self, endpoints):
         """Build the server of every ``(path, controller)`` mounted, and so join the bus."""
@@ -86,3 +88,13 @@ def current():
         return request_local.context._current_obj().config.get(CONFIG_KEY)
     except (TypeError, AttributeError):  # no TurboGears context in this greenlet
         return config.get(CONFIG_KEY)
+
+
+def serving():
+    """The runtimes of this process that have served a request, the last made first."""
+    found = [made() for made in reversed(_MADE)]
+    return [runtime for runtime in found if runtime is not None and runtime.serving]
+
+
+#: Every runtime of this process, in the order their apps were made.
+_MADE = []

@@ -12,7 +12,7 @@ import weakref
 import gevent.lock
 from tg import config
 
-from ..namespaces.runtime import current
+from ..namespaces.runtime import current, serving
 from . import backends, transactional
 from .backends import PublishError
 from .stores import HistoryPolicy, store_for
@@ -164,14 +164,25 @@ def target_for(namespace, backend=None, bus_channel=None):
     if runtime is not None:
         servers = runtime.servers_with(namespace) or runtime.servers
         if servers and not runtime.serving and runtime.backend_url.startswith('memory:'):
-            raise PublishError(
-                'publish() on memory:// reaches only the clients of its own process, and '
-                'this one serves none (a script, a shell, a worker): set socketio.backend '
-                'to the redis://, amqp:// or mongodb:// URL the servers use')
+            servers = _servers_of_an_app_that_serves(namespace)
         if servers:
             return target_of(servers[0])
     url, configured_bus_channel, event, policy = _configured_backend(backend)
     return _writer(url, bus_channel or configured_bus_channel, event, policy)
+
+
+def _servers_of_an_app_that_serves(namespace):
+    """Outside a request, on memory://, the last app made serves nothing: the servers of
+    ``namespace`` of the last app that does (the quickstart's test harness makes a second
+    app to set the database up), else :class:`PublishError`, as nobody could receive it."""
+    for runtime in serving():
+        if runtime.servers_with(namespace):
+            return runtime.servers_with(namespace)
+    raise PublishError(
+        'publish() on memory:// reaches only the clients of its own process, and this one '
+        'has served none (a script, a shell, a worker): set socketio.backend to the redis://, '
+        'amqp:// or mongodb:// URL the servers use (in tests: publish once the app has '
+        'served a request)')
 
 
 def _configured_backend(backend):
