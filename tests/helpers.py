@@ -317,3 +317,21 @@ def _reset(sock):
     except OSError:
         pass
     sock.close()
+
+
+class _SourceAddressAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self, address):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs['source_address'] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def http_from(address):
+    """A ``requests.Session`` whose connections leave from ``address`` (any 127.x.y.z is
+    this machine's loopback: another client address without another machine)."""
+    session = requests.Session()
+    session.mount('http://', _SourceAddressAdapter(address))
+    return session

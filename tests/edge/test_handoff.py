@@ -8,6 +8,7 @@ from tgext.socketio.edge.middleware import Handoff, SocketIOMiddleware
 class _Runtime:
     assets_url = '/_socketio/'
     assets_dir = None
+    conf = {}
 
 
 def _call(app, path, query='', method='GET'):

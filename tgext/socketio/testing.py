@@ -214,8 +214,8 @@ class SocketIOTestClient:
         request.remote_addr = request.remote_addr or '127.0.0.1'
         if handshake:
             request.headers.update(self.headers)
-            if self.cookies():
-                request.headers['Cookie'] = self.cookies()
+        if self.cookies():  # on every request, as a browser sends them (a session is bound)
+            request.headers['Cookie'] = self.cookies()
         if body is not None:
             request.body = body.encode('utf-8')
             request.content_type = 'text/plain;charset=UTF-8'

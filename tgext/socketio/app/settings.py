@@ -14,6 +14,10 @@ DEFAULTS = {
     'socketio.max_queued_bytes': 10000000,
     'socketio.max_attachments': 100,
     'socketio.max_sessions_per_address': 100,
+    'socketio.trusted_proxies': [],
+    'socketio.forwarded_header': 'X-Forwarded-For',
+    'socketio.jsonp': False,
+    'socketio.bound_cookies': None,
     'socketio.transports': ['polling', 'websocket'],
     'socketio.backend': 'memory://',
     'socketio.channel': 'tgext.socketio',
@@ -49,11 +53,24 @@ COERCION = {
     'socketio.max_queued_bytes': asint,
     'socketio.max_attachments': asint,
     'socketio.max_sessions_per_address': asint,
+    'socketio.trusted_proxies': aslist,
+    'socketio.jsonp': asbool,
+    'socketio.bound_cookies': lambda value: None if value is None else aslist(value),
     'socketio.transports': aslist,
     'socketio.logger': asbool,
     'socketio.transaction': lambda value: value if value == 'auto' else asbool(value),
     'socketio.token_ttl': float,
 }
+
+
+def bound_cookies(conf):
+    """The cookies a session's requests must carry as its handshake did:
+    ``socketio.bound_cookies``, or the app's identity and session cookies."""
+    if conf.get('socketio.bound_cookies') is not None:
+        return list(conf['socketio.bound_cookies'])
+    auth = conf.get('sa_auth') if isinstance(conf.get('sa_auth'), dict) else {}
+    return [conf.get('sa_auth.cookie_name') or auth.get('cookie_name') or 'authtkt',
+            conf.get('session.key') or 'beaker.session.id']
 
 
 #: Prefix of .ini keys passed to python-socketio's Server as they are (strings).
@@ -81,6 +98,8 @@ def server_options(conf):
         max_queued_bytes=conf['socketio.max_queued_bytes'],
         max_attachments=conf['socketio.max_attachments'],
         max_sessions_per_address=conf['socketio.max_sessions_per_address'],
+        jsonp=conf['socketio.jsonp'],
+        bound_cookies=bound_cookies(conf),
         transports=conf['socketio.transports'],
         logger=conf['socketio.logger'],
         engineio_logger=conf['socketio.logger'],

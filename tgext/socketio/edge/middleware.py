@@ -11,10 +11,12 @@
   the request to python-socketio, outside the pipeline: a WebSocket lives for
   the whole connection and must not hold TurboGears' layers open.
 * ``socketio.assets_url`` serves the npm front-end files (see :mod:`.assets`).
+* Every request's ``REMOTE_ADDR`` is the client's, as seen through the trusted
+  proxies (:mod:`.addresses`), for TurboGears and python-socketio alike.
 """
 from urllib.parse import parse_qs
 
-from . import assets, origins
+from . import addresses, assets, origins
 from .gevent_check import FIX, is_monkey_patched
 
 #: Environ key of the :class:`Handoff` of an Engine.IO handshake.
@@ -46,9 +48,13 @@ class SocketIOMiddleware:
         self.app = app
         self.runtime = runtime
         self.endpoints = {}  # path -> server, learned from claimed handshakes
+        self.trusted_proxies = addresses.networks(runtime.conf.get('socketio.trusted_proxies'))
+        self.forwarded_header = addresses.header_key(
+            runtime.conf.get('socketio.forwarded_header', 'X-Forwarded-For'))
 
     def __call__(self, environ, start_response):
         self.runtime.serving = True
+        addresses.believe(environ, self.trusted_proxies, self.forwarded_header)
         path = environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', '')
         if path.startswith(self.runtime.assets_url):
             return assets.serve(path[len(self.runtime.assets_url):], self.runtime.assets_dir,
@@ -73,12 +79,17 @@ class SocketIOMiddleware:
         """None to accept a WebSocket upgrade, or ``(status_line, reason)`` to refuse it.
 
         Asked by :class:`tgext.socketio.edge.websocket.SocketIOHandler` before it answers
-        101, so a cross-origin upgrade gets 403 with a reason instead of a socket
-        that closes without one.
+        101, so a cross-origin upgrade, or one for a session of another client, gets a
+        status with a reason instead of a socket that closes without one.
         """
         if 'EIO=' not in environ.get('QUERY_STRING', ''):
             return None
-        return origins.refusal_for_origin(environ, self.runtime.cors_allowed_origins)
+        addresses.believe(environ, self.trusted_proxies, self.forwarded_header)
+        endpoint = self.endpoints.get(
+            (environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', '')).rstrip('/'))
+        refused = endpoint.eio.refusal(environ) if endpoint is not None else None
+        return refused or origins.refusal_for_origin(environ,
+                                                     self.runtime.cors_allowed_origins)
 
     def _handshake(self, path, environ, start_response):
         handoff = environ[HANDOFF] = Handoff()

@@ -22,6 +22,9 @@ Changes to their behaviour:
   (``too_many_events``, ``attachments_too_large``) and is disconnected;
 * at most ``max_sessions_per_address`` sessions per client address (0: no
   limit); the next handshake gets 429;
+* a session belongs to its handshake (:mod:`.binding`): a request of it from another
+  client address, or without the handshake's ``bound_cookies``, gets 400 and the
+  session goes on; JSONP polling (``?j=``) gets 400 unless ``jsonp`` is on;
 * the server counts what it does (:class:`Counters`, exposed by
   :mod:`tgext.socketio.cluster.metrics`).
 """
@@ -38,6 +41,9 @@ import gevent
 import socketio
 
 from socketio import packet
+
+from . import refusals
+from .binding import Owner
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +68,16 @@ class EngineIOServer(engineio.Server):
 
     #: Sessions one client address may hold at once (0: no limit).
     max_sessions_per_address = 100
+    #: Whether JSONP polling (``?j=N``, read by a ``<script>`` without an Origin) is served.
+    jsonp = False
+    #: Cookies a session's requests must carry as its handshake did (see :mod:`.binding`).
+    bound_cookies = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sessions_per_address = collections.Counter()
         self.session_addresses = {}
+        self.session_owners = {}
         # python-engineio announces int(interval + grace) * 1000 ms: a 0.3 s interval would be
         # announced as 0, and clients would time out at once. Round the announcement up to
         # whole seconds instead (pings still go every ping_interval).
@@ -76,8 +87,10 @@ class EngineIOServer(engineio.Server):
         address = environ.get('REMOTE_ADDR')
         self.session_addresses[sid] = address
         self.sessions_per_address[address] += 1
+        self.session_owners[sid] = Owner(environ, self.bound_cookies)
 
     def session_closed(self, sid):
+        self.session_owners.pop(sid, None)
         if sid in self.session_addresses:
             address = self.session_addresses.pop(sid)
             self.sessions_per_address[address] -= 1
@@ -112,9 +125,13 @@ class EngineIOServer(engineio.Server):
         ``max_sessions_per_address`` sessions gets 429, and a second WebSocket
         for a session that is upgrading (or upgraded) to one is closed at once
         (python-engineio would start a second upgrade while the first has not
-        finished, and that WebSocket would wait for a probe forever).
+        finished, and that WebSocket would wait for a probe forever). JSONP and
+        requests from another client than the session's get 400 (:meth:`refusal`).
         """
         query = environ.get('QUERY_STRING', '')
+        refused = self.refusal(environ)
+        if refused is not None:
+            return _refuse(start_response, *refused)
         if 'transport=websocket' in query and 'sid=' in query:
             engineio_socket = self.sockets.get(parse_qs(query).get('sid', [None])[0])
             if engineio_socket is not None and (engineio_socket.upgrading
@@ -124,8 +141,8 @@ class EngineIOServer(engineio.Server):
         if 'sid=' not in query and self.max_sessions_per_address and \
                 self.sessions_per_address[environ.get('REMOTE_ADDR')] \
                 >= self.max_sessions_per_address:
-            log.warning('Refused a session to %s: it holds %d', environ.get('REMOTE_ADDR'),
-                        self.max_sessions_per_address)
+            refusals.note('sessions per address', '%s holds %d sessions',
+                          environ.get('REMOTE_ADDR'), self.max_sessions_per_address)
             return _refuse(start_response, '429 Too Many Requests',
                            'too many sessions from this address (max_sessions_per_address)')
         websocket = environ.get('wsgi.websocket')
@@ -143,6 +160,24 @@ class EngineIOServer(engineio.Server):
         except KeyError:
             return _refuse(start_response, '400 Bad Request', 'session is closed')
 
+    def refusal(self, environ):
+        """``(status_line, reason)`` for a JSONP request (unless ``jsonp``) or a request of
+        a session from another client than its handshake's, else None."""
+        query = environ.get('QUERY_STRING', '')
+        if 'j=' not in query and 'sid=' not in query:
+            return None
+        params = parse_qs(query)
+        if 'j' in params and not self.jsonp:
+            refusals.note('jsonp', 'JSONP polling from %s', environ.get('REMOTE_ADDR'))
+            return '400 Bad Request', 'JSONP polling is off (socketio.jsonp)'
+        owner = self.session_owners.get(params.get('sid', [None])[0])
+        if owner is not None and not owner.owns(environ):
+            refusals.note('session of another client',
+                          'a request from %s for a session of %s',
+                          environ.get('REMOTE_ADDR'), owner.address)
+            return '400 Bad Request', 'this session belongs to another client'
+        return None
+
     def disconnect(self, sid=None):
         closing = [sid] if sid is not None else list(self.sockets)
         for closing_sid in closing:
@@ -157,7 +192,7 @@ class Server(socketio.Server):
 
     def __init__(self, *args, max_queued_packets=1000, slow_client_timeout=5,
                  max_queued_events=1000, max_queued_bytes=10000000, max_attachments=100,
-                 max_sessions_per_address=100, **kwargs):
+                 max_sessions_per_address=100, jsonp=False, bound_cookies=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.max_queued_packets = max_queued_packets
         self.slow_client_timeout = slow_client_timeout
@@ -166,6 +201,8 @@ class Server(socketio.Server):
         self._inbound_size = 0
         self.max_attachments = max_attachments
         self.eio.max_sessions_per_address = max_sessions_per_address
+        self.eio.jsonp = jsonp
+        self.eio.bound_cookies = tuple(bound_cookies)
         self._backlogged_since = {}
         self._dropping = set()
         self._attachment_bytes = {}
