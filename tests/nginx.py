@@ -23,9 +23,9 @@ def recipe():
 
 class Nginx:
     """``log_requests``: an access log of which worker served each request
-    (:meth:`requests_served`)."""
+    (:meth:`requests_served`); ``worker_connections``: nginx's, two per proxied client."""
 
-    def __init__(self, worker_ports, log_requests=False):
+    def __init__(self, worker_ports, log_requests=False, worker_connections=1024):
         self.port = free_port()
         self.prefix = tempfile.mkdtemp(prefix='tgext-nginx-')
         block = recipe()
@@ -37,11 +37,12 @@ class Nginx:
         config = os.path.join(self.prefix, 'nginx.conf')
         with open(config, 'w') as out:
             out.write('daemon off;\nworker_processes 1;\npid %(p)s/nginx.pid;\n'
-                      'error_log %(p)s/error.log;\nevents { worker_connections 1024; }\n'
+                      'error_log %(p)s/error.log;\nevents { worker_connections %(connections)d; }\n'
                       'http {\n%(log)s\nclient_body_temp_path %(p)s/body;\n'
                       'proxy_temp_path %(p)s/proxy;\nfastcgi_temp_path %(p)s/fastcgi;\n'
                       'uwsgi_temp_path %(p)s/uwsgi;\nscgi_temp_path %(p)s/scgi;\n%(block)s}\n'
-                      % {'p': self.prefix, 'block': block, 'log': self._log_lines(log_requests)})
+                      % {'p': self.prefix, 'block': block, 'log': self._log_lines(log_requests),
+                         'connections': worker_connections})
         self.process = Process([NGINX, '-p', self.prefix, '-c', config], port=self.port)
         self.url = 'http://127.0.0.1:%d' % self.port
 
