@@ -4,7 +4,7 @@ import time
 import requests
 
 from tests.helpers import client
-from tests.product.test_readme import readme_app, redis  # noqa: F401 - the README app fixtures
+from tests.product.test_readme import readme_app  # noqa: F401 - the README app fixture
 
 
 def test_presence_snippet(readme_app):  # noqa: F811

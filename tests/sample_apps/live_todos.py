@@ -302,6 +302,8 @@ def make_app(global_conf=None, **app_conf):
         'use_sqlalchemy': True,
         'DBSession': DB,
         'socketio.token_secret': SECRET,
+        # a connection cut without a close is noticed within seconds, on any transport
+        'socketio.ping_interval': 2, 'socketio.ping_timeout': 3,
         'socketio.history': os.environ.get('LIVE_TODOS_HISTORY', '*:8:300'),
     })
     tgext.tw2.plugme(config)

@@ -220,7 +220,7 @@ def test_a_cut_page_catches_up_or_reads_its_rows_again(browser, todos, proxy, li
     ids = [call(todos, 'add', text='row %d' % n, list_id=list_id)['id'] for n in range(3)]
     page, _ = open_list(browser, proxy.url, list_id)
     proxy.cut()
-    page.wait_for_selector('#todos.axf-ractive-disconnected', state='attached', timeout=20000)
+    page.wait_for_selector('#todos.axf-ractive-disconnected', state='attached', timeout=45000)
     for n in range(changes):  # history keeps 8 per channel
         if n % 3 == 0:
             call(todos, 'toggle', id=ids[0])
@@ -325,7 +325,7 @@ def test_a_read_only_widget_follows_its_rows_over_server_sent_events(browser, to
     settle(page, todos, list_id)
     assert errors == []  # the cut will make the browser say the stream broke off
     proxy.cut()
-    page.wait_for_selector('#todos.axf-ractive-disconnected', state='attached', timeout=20000)
+    page.wait_for_selector('#todos.axf-ractive-disconnected', state='attached', timeout=45000)
     for n in range(changes):  # history keeps 8 per channel
         call(todos, 'add', text='missed %d' % n, list_id=list_id)
     call(todos, 'remove', id=ids[2])

@@ -56,7 +56,7 @@ def test_a_page_cut_off_for_10_s_ends_as_a_freshly_loaded_page(browser, apps, pr
     page, _ = open_list(browser, proxy.url, list_id)
     cut_at = time.monotonic()
     proxy.cut()  # connections reset, new ones refused: a dead network, not a clean close
-    page.wait_for_selector('#todos.axf-ractive-disconnected', state='attached', timeout=20000)
+    page.wait_for_selector('#todos.axf-ractive-disconnected', state='attached', timeout=45000)
     for n in range(changes):  # spread over the cut
         if n % 3 == 0:
             call(writer, 'toggle', id=ids[0])
