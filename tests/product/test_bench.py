@@ -12,7 +12,8 @@ from tests.helpers import client, start_app
 # other rows only change sizes. About 1.5 minutes on the shared 2-core machine.
 EACH_KIND = ['round trips, 50 clients', 'idle connections', 'page with 10 widgets',
              'round trips, one client flooding', 'cross-process (Redis), history on / off',
-             'fan-out 1,000, presence on / off']
+             'fan-out 1,000, presence on / off', 'fan-out 1,000, Socket.IO / SSE',
+             'live model: 10,000-row commit']
 
 
 @pytest.mark.timeout(300)
@@ -23,7 +24,10 @@ def test_quick_bench_writes_results_table_and_chart(tmp_path):
     rows = [json.loads(line) for line in open(tmp_path / 'results.jsonl')]
     scenarios = {row['scenario'] for row in rows}
     assert scenarios == set(EACH_KIND) and {row['system'] for row in rows} == {
-        'tgext.socketio', 'python-socketio', 'node socket.io', run.HISTORY_OFF, run.PRESENCE_OFF}
+        'tgext.socketio', 'python-socketio', 'node socket.io', run.HISTORY_OFF, run.PRESENCE_OFF,
+        run.SSE, run.NO_LIVE_MODEL}
+    assert {row['scenario'] for row in rows if row['system'] == run.SSE} == {
+        'fan-out 1,000, Socket.IO / SSE'}
     assert {row['scenario'] for row in rows if row['system'] == run.HISTORY_OFF} == {
         'cross-process (Redis), history on / off'}
     assert {row['scenario'] for row in rows if row['system'] == run.PRESENCE_OFF} == {
