@@ -1,4 +1,6 @@
 """``@live(...)``: the declaration that makes a SQLAlchemy model's rows live."""
+import string
+
 import sqlalchemy as sa
 
 from . import deltas, sending, tracking
@@ -56,6 +58,9 @@ class LiveModel:
         self.fields = tuple(fields)
         self.namespace = namespace
         self._channel = channel
+        # a channel that names no attribute is the same for every row
+        self._same_channel = None if callable(channel) or _names_attributes(channel) else (
+            channel,)
         self._key = key
 
     @property
@@ -71,6 +76,8 @@ class LiveModel:
 
     def channels(self, row):
         """The channels ``row`` (an instance, or any object with its attributes) is on."""
+        if self._same_channel is not None:
+            return self._same_channel
         if callable(self._channel):
             found = self._channel(row)
         else:
@@ -81,10 +88,19 @@ class LiveModel:
 
     def public(self, row):
         """The published dict of ``row``: its public fields, as JSON carries them."""
-        return {field: deltas.json_value(getattr(row, field)) for field in self.fields}
+        loaded = getattr(row, '__dict__', {})  # read as is: the ORM's descriptors cost more
+        return {field: deltas.json_value(loaded[field] if field in loaded else
+                                         getattr(row, field)) for field in self.fields}
 
-    def identity(self, row):
+    def identity(self, row, public=None):
+        """The key of ``row`` (taken from its ``public`` dict when it is there)."""
+        if public is not None and self.key in public:
+            return public[self.key]
         return deltas.json_value(getattr(row, self.key))
+
+
+def _names_attributes(channel):
+    return any(field is not None for _, field, _, _ in string.Formatter().parse(channel))
 
 
 class _Attributes(dict):

@@ -37,8 +37,14 @@ def publication(entries):
     return {'live': entries}
 
 
+#: Column values JSON carries as they are (the common case, tested first).
+_AS_THEY_ARE = frozenset([str, int, float, bool, type(None)])
+
+
 def json_value(value):
     """A column value as JSON carries it: dates as ISO 8601, decimals and UUIDs as text."""
+    if type(value) in _AS_THEY_ARE:
+        return value
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
     if isinstance(value, (decimal.Decimal, uuid.UUID)):

@@ -50,8 +50,10 @@ def _record(session, spec, channel, kind, key, value=None):
 
 def _inserted(mapper, connection, row):
     spec, session = _spec(row), object_session(row)
+    public = spec.public(row)
+    key = spec.identity(row, public)
     for channel in spec.channels(row):
-        _record(session, spec, channel, 'upsert', spec.identity(row), spec.public(row))
+        _record(session, spec, channel, 'upsert', key, public)
 
 
 def _updated(mapper, connection, row):
@@ -61,13 +63,14 @@ def _updated(mapper, connection, row):
     after = spec.channels(row)
     public_changed = any(field not in state.attrs or state.attrs[field].history.has_changes()
                          for field in spec.fields)
-    key = spec.identity(row)
+    public = spec.public(row)
+    key = spec.identity(row, public)
     for channel in before:
         if channel not in after:
             _record(session, spec, channel, 'delete', key)
     for channel in after:
         if public_changed or channel not in before:
-            _record(session, spec, channel, 'upsert', key, spec.public(row))
+            _record(session, spec, channel, 'upsert', key, public)
 
 
 def _deleted(mapper, connection, row):
