@@ -10,6 +10,7 @@ import inspect
 
 import engineio
 import engineio.socket
+import gevent.queue
 import geventwebsocket.handler
 import geventwebsocket.websocket
 import pytest
@@ -20,6 +21,10 @@ INTERNALS = [
     (engineio.Server, 'start_background_task', ['target']),
     (engineio.Server, 'handle_request', ['environ', 'start_response']),
     (engineio.Server, 'disconnect', ['sid']),
+    (engineio.Server, 'create_queue', []),
+    (engineio.socket.Socket, 'poll', []),
+    (gevent.queue.JoinableQueue, 'get', ['block', 'timeout']),
+    (gevent.queue.JoinableQueue, 'put', ['item', 'block', 'timeout']),
     (engineio.socket.Socket, '_send_ping', []),
     (engineio.socket.Socket, 'send', ['pkt']),
     (engineio.socket.Socket, 'close', ['wait', 'abort', 'reason']),
@@ -69,3 +74,24 @@ def test_the_state_we_read_is_still_there():
     assert (eio_socket.closing, eio_socket.closed) == (False, False)
     assert (eio_socket.upgrading, eio_socket.upgraded) == (False, False)
     assert hasattr(eio_socket, 'last_ping') and eio_socket.queue.qsize() == 0
+
+
+def test_a_socket_takes_its_queue_from_the_server_and_polls_it_blocking_first():
+    """What the byte count of ``edge.outbound`` relies on: the transport takes its packets
+    with one blocking ``get`` and then non-blocking ones, coming back once they are written."""
+    taken = []
+
+    class Queue(gevent.queue.JoinableQueue):
+        def get(self, block=True, timeout=None):
+            taken.append(block)
+            return super().get(block, timeout)
+
+    class Server(engineio.Server):
+        def create_queue(self, *args, **kwargs):
+            return Queue(*args, **kwargs)
+    eio_socket = engineio.socket.Socket(Server(async_mode='gevent'), 'sid')
+    assert isinstance(eio_socket.queue, Queue)
+    eio_socket.queue.put(engineio.packet.Packet(engineio.packet.NOOP))
+    eio_socket.queue.put(engineio.packet.Packet(engineio.packet.NOOP))
+    assert len(eio_socket.poll()) == 2
+    assert taken == [True, False, False]

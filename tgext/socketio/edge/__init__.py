@@ -5,7 +5,8 @@ to python-socketio (:mod:`.middleware`), the changes made to python-socketio and
 python-engineio (:mod:`.overrides`) and to gevent's WSGI server and
 gevent-websocket (:mod:`.websocket`), the origin check (:mod:`.origins`), the
 client address through trusted proxies (:mod:`.addresses`), what binds a session to
-its handshake (:mod:`.binding`), the log of refused input (:mod:`.refusals`), the
+its handshake (:mod:`.binding`), the bytes waiting for a client (:mod:`.outbound`),
+the log of refused input (:mod:`.refusals`), the
 front-end files (:mod:`.assets`) and the gevent check (:mod:`.gevent_check`).
 
 May use: python-socketio, python-engineio, gevent and gevent-websocket, not

@@ -9,7 +9,9 @@ Changes to their behaviour:
 * a client that stops reading is dropped, instead of growing the server's
   memory without bound: when more than ``max_queued_packets`` packets have
   waited for it for ``slow_client_timeout`` seconds, or ten times as many at
-  any moment (a client that reads drains a burst well before either);
+  any moment (a client that reads drains a burst well before either), or when
+  a packet would make what waits for it (:mod:`.outbound`) more than
+  ``max_outbound_bytes`` (one packet alone always goes);
 * disconnecting a client never waits for it to poll (python-engineio would
   hold the request that caused it, e.g. a malformed polling POST, forever),
   and its ping timer dies with it;
@@ -44,6 +46,7 @@ from socketio import packet
 
 from . import refusals
 from .binding import Owner
+from .outbound import OutboundQueue, size_of
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +99,11 @@ class EngineIOServer(engineio.Server):
             self.sessions_per_address[address] -= 1
             if self.sessions_per_address[address] <= 0:
                 del self.sessions_per_address[address]
+
+    def create_queue(self, *args, **kwargs):
+        """A client's packet queue that counts its bytes (python-engineio makes one per
+        socket)."""
+        return OutboundQueue(*args, **kwargs)
 
     def start_background_task(self, target, *args, **kwargs):
         if getattr(target, '__func__', None) is engineio.socket.Socket._send_ping:
@@ -192,9 +200,11 @@ class Server(socketio.Server):
 
     def __init__(self, *args, max_queued_packets=1000, slow_client_timeout=5,
                  max_queued_events=1000, max_queued_bytes=10000000, max_attachments=100,
-                 max_sessions_per_address=100, jsonp=False, bound_cookies=(), **kwargs):
+                 max_sessions_per_address=100, jsonp=False, bound_cookies=(),
+                 max_outbound_bytes=10000000, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_queued_packets = max_queued_packets
+        self.max_outbound_bytes = max_outbound_bytes
         self.slow_client_timeout = slow_client_timeout
         self.max_queued_events = max_queued_events
         self.max_queued_bytes = max_queued_bytes
@@ -302,22 +312,33 @@ class Server(socketio.Server):
         super()._handle_eio_disconnect(eio_sid, reason)
 
     def _send_eio_packet(self, eio_sid, eio_pkt):
-        if self._keeps_up(eio_sid):
+        if self._keeps_up(eio_sid, size_of(eio_pkt)):
             self.counters.deliveries += 1
             super()._send_eio_packet(eio_sid, eio_pkt)
 
     def _send_packet(self, eio_sid, pkt):
-        if self._keeps_up(eio_sid):
+        """python-socketio's, encoding first: what it adds to the client's queue is weighed."""
+        encoded = pkt.encode()
+        parts = encoded if isinstance(encoded, list) else [encoded]
+        if self._keeps_up(eio_sid, sum(len(part) for part in parts)):
             if pkt.packet_type in (packet.EVENT, packet.BINARY_EVENT):
                 self.counters.deliveries += 1
-            super()._send_packet(eio_sid, pkt)
+            for part in parts:
+                self.eio.send(eio_sid, part)
 
-    def _keeps_up(self, eio_sid):
-        """False (and the client on its way out) if too much already waits for it."""
+    def _keeps_up(self, eio_sid, size):
+        """False (and the client on its way out) if too much already waits for it to take
+        ``size`` more bytes."""
         if eio_sid in self._dropping:
             return False
         engineio_socket = self.eio.sockets.get(eio_sid)
-        queued = engineio_socket.queue.qsize() if engineio_socket is not None else 0
+        if engineio_socket is None:
+            return True
+        waiting = engineio_socket.queue.bytes
+        if waiting and waiting + size > self.max_outbound_bytes:
+            return self._drop_slow(eio_sid, engineio_socket, '%d bytes waiting, %d more'
+                                   % (waiting, size))
+        queued = engineio_socket.queue.qsize()
         if queued < self.max_queued_packets:
             self._backlogged_since.pop(eio_sid, None)
             return True
@@ -325,11 +346,15 @@ class Server(socketio.Server):
         if queued < 10 * self.max_queued_packets \
                 and time.monotonic() - since < self.slow_client_timeout:
             return True
-        log.warning('Dropping slow client %s: %d packets queued for %.1f s', eio_sid, queued,
-                    time.monotonic() - since)
+        return self._drop_slow(eio_sid, engineio_socket, '%d packets queued for %.1f s'
+                               % (queued, time.monotonic() - since))
+
+    def _drop_slow(self, eio_sid, engineio_socket, why):
+        """Free what waits for a client that does not read, and disconnect it; False."""
+        log.warning('Dropping slow client %s: %s', eio_sid, why)
         self._backlogged_since.pop(eio_sid, None)
         self._dropping.add(eio_sid)
-        engineio_socket.queue.queue.clear()  # free the memory now
+        engineio_socket.queue.drop_queued()  # free the memory now
         websocket = self.environ.get(eio_sid, {}).get('wsgi.websocket')
         if websocket is not None:  # unblock a writer stuck on a full TCP buffer
             try:

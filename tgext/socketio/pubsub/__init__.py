@@ -1,6 +1,7 @@
 """Pub/sub: channels clients subscribe to, and publications that reach them in every process.
 
-Owns :class:`~.channels.PubSubNamespace` (subscribe, recover, history),
+Owns :class:`~.channels.PubSubNamespace` (subscribe, recover, history; answers capped
+in bytes by :mod:`.answers`),
 ``publish()``/``history()`` (:mod:`.publishing`), the backends that carry
 publications between processes (:mod:`.backends`), the stores that give them
 positions and keep their history (:mod:`.stores`), tgext.socketio's own

@@ -3,7 +3,7 @@ from ..namespaces import dispatch, hooks
 from ..namespaces.base import SocketIONamespace, userid_of
 from ..namespaces.errors import (InvalidMethodArgs, MethodAccessDenied, SocketIOError,
                                  SubscriptionRejected)
-from . import publishing, tokens
+from . import answers, publishing, tokens
 from .presence import PresenceMixin
 
 
@@ -28,7 +28,8 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
     acknowledges with what the client missed since ``since`` (its last
     position, or ``{"time": t}``): ``{"channel", "recovered", "publications":
     [[data, position], ...], "position"}``. ``('history', channel, options)``
-    answers a subscriber with the channel's kept publications.
+    answers a subscriber with the channel's kept publications. Both answers are capped in
+    bytes, and say ``"more": true`` when they left some out (:mod:`.answers`).
     """
 
     def __init__(self, *args, **kwargs):
@@ -88,9 +89,9 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
         channel = self.on_subscribe(name, *args)  # live publications flow from here on
         target = self._publishing_target()
         publications, recovered = _read(target, channel, since)
-        return {'channel': channel, 'recovered': recovered,
-                'publications': [[data, position] for data, position in publications],
-                'position': publications[-1][1] if publications else target.history.top(channel)}
+        publications, answer = self._capped(publications, channel, recovered)
+        answer['position'] = publications[-1][1] if publications else target.history.top(channel)
+        return answer
 
     def on_history(self, channel, options=None):
         if not isinstance(channel, str) or not isinstance(options or {}, dict):
@@ -100,8 +101,18 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
         options = options or {}
         publications, recovered = _read(self._publishing_target(), channel,
                                         options.get('since'), options.get('limit'))
-        return {'channel': channel, 'recovered': recovered,
-                'publications': [[data, position] for data, position in publications]}
+        return self._capped(publications, channel, recovered)[1]
+
+    def _capped(self, publications, channel, recovered):
+        """The publications an answer carries (:mod:`.answers`) and the answer, which says
+        ``"more": true`` if some were left out."""
+        publications, more = answers.capped(
+            publications, self.server.runtime.conf['socketio.max_answer_bytes'])
+        answer = {'channel': channel, 'recovered': recovered,
+                  'publications': [[data, position] for data, position in publications]}
+        if more:
+            answer['more'] = True
+        return publications, answer
 
     def publish(self, channel, data, immediate=False):
         """Deliver ``data`` to every subscriber of ``channel`` in this namespace.
