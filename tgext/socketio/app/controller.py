@@ -48,9 +48,12 @@ class SocketIOController(TGController):
 
     @expose()
     def index(self, *args, **kw):
-        """Claim an Engine.IO handshake for this endpoint (see :mod:`..edge.middleware`)."""
+        """Claim an Engine.IO handshake for this endpoint (see :mod:`..edge.middleware`):
+        at its mount path only, so that the WSGI layer learns one path per endpoint."""
         if 'EIO' not in request.GET:
             abort(400, 'This is a Socket.IO endpoint: connect with a Socket.IO client.')
+        if args:
+            abort(404, 'Socket.IO answers at the endpoint itself, not below it.')
         handoff = request.environ.get(HANDOFF)
         if handoff is None or current() is None:
             abort(500, 'tgext.socketio is not plugged in: call '

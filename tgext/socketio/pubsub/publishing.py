@@ -122,7 +122,7 @@ class _Target:
         self.emit = send
         self.publication_event = publication_event
         self.failures = 0  # publications the history store or the backend refused
-        self._turns = {}
+        self._turns = weakref.WeakValueDictionary()  # a channel's lock lives while in use
 
     def turn(self, channel):
         """A lock per channel (kept while in use) so that positions stay in bus order."""
