@@ -34,27 +34,34 @@ from .edge.websocket import NoDelayWSGIServer, SocketIOHandler
 log = logging.getLogger(__name__)
 
 
-def make_server(app, host='127.0.0.1', port=8080, access_log=False):
+def make_server(app, host='127.0.0.1', port=8080, access_log=False, max_connections=None,
+                header_timeout=10.0):
     """A ready-to-start gevent server for ``app`` with WebSocket support.
 
-    Raises :class:`~tgext.socketio.edge.gevent_check.NotMonkeyPatched` with the fix
+    ``max_connections``: connections open at once, beyond which new ones get 503 at once
+    (default: the process's file-descriptor limit less 100); ``header_timeout``: seconds
+    a request's line and headers may take (see :mod:`.edge.websocket`). Raises :class:`~tgext.socketio.edge.gevent_check.NotMonkeyPatched` with the fix
     unless gevent patched the process before TurboGears was imported.
     """
     require_monkey_patching()
     if 'GEVENT_TRACK_GREENLET_TREE' not in os.environ:
         gevent.config.track_greenlet_tree = False  # ~1.5 KiB less per parked greenlet
     return NoDelayWSGIServer((host, int(port)), app, handler_class=SocketIOHandler,
-                             log=log if access_log else None, error_log=log)
+                             log=log if access_log else None, error_log=log,
+                             max_connections=max_connections,
+                             header_timeout=float(header_timeout))
 
 
-def serve(app, host='127.0.0.1', port=8080, access_log=False):
-    """Serve ``app`` forever."""
-    server = make_server(app, host, port, access_log)
+def serve(app, host='127.0.0.1', port=8080, access_log=False, max_connections=None,
+          header_timeout=10.0):
+    """Serve ``app`` forever (the options of :func:`make_server`)."""
+    server = make_server(app, host, port, access_log, max_connections, header_timeout)
     log.info('Serving on http://%s:%s', host, server.server_port)
     server.serve_forever()
 
 
-def server_factory(global_conf, host='127.0.0.1', port='8080', access_log='false'):
+def server_factory(global_conf, host='127.0.0.1', port='8080', access_log='false',
+                   max_connections='', header_timeout='10'):
     """PasteDeploy server factory: ``use = egg:tgext.socketio#gevent``.
 
     Monkey-patches the calling process, which is the one that serves (with
@@ -68,7 +75,8 @@ def server_factory(global_conf, host='127.0.0.1', port='8080', access_log='false
     from paste.deploy.converters import asbool  # tg's would import TurboGears here
 
     def run(app):
-        serve(app, host, int(port), asbool(access_log))
+        serve(app, host, int(port), asbool(access_log), int(max_connections or 0) or None,
+              float(header_timeout))
     return run
 
 

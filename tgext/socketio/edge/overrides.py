@@ -27,6 +27,8 @@ Changes to their behaviour:
 * a session belongs to its handshake (:mod:`.binding`): a request of it from another
   client address, or without the handshake's ``bound_cookies``, gets 400 and the
   session goes on; JSONP polling (``?j=``) gets 400 unless ``jsonp`` is on;
+* a packet python-socketio cannot decode is logged in one rate-limited line, not a
+  traceback (:mod:`.refusals`);
 * the server counts what it does (:class:`Counters`, exposed by
   :mod:`tgext.socketio.cluster.metrics`).
 """
@@ -49,6 +51,9 @@ from .binding import Owner
 from .outbound import OutboundQueue, size_of
 
 log = logging.getLogger(__name__)
+
+#: What python-socketio raises for a packet it cannot decode.
+MALFORMED = (ValueError, TypeError, KeyError, IndexError, AttributeError)
 
 #: What a :class:`Server` counts.
 COUNTERS = ('events_in', 'events_out', 'deliveries', 'slow_client_drops')
@@ -264,6 +269,10 @@ class Server(socketio.Server):
         self._inbound_size = size  # what an event of this message weighs in its mailbox
         try:
             super()._handle_eio_message(eio_sid, data)
+        except MALFORMED as error:  # a packet python-socketio cannot decode: one line
+            refusals.note('malformed packet', 'from %s: %s: %s',
+                          self.eio.session_addresses.get(eio_sid), type(error).__name__,
+                          str(error)[:200])
         finally:
             self._inbound_size = 0
         pending = self._binary_packet.get(eio_sid)

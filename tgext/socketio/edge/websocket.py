@@ -18,7 +18,14 @@ to refuse an upgrade, and then answers with that status instead of 101.
 Each WebSocket holds its connection's objects for as long as it lives, so the
 handler trims what an idle one costs (measured in ``docs/performance.md``):
 a 1 KiB read buffer instead of 8 KiB.
+
+The server bounds what clients can hold (:class:`NoDelayWSGIServer`): a request's line
+and headers must arrive within ``header_timeout`` seconds (the connection is closed,
+408 once headers began), at most ``max_connections`` connections are open at once (the
+next ones get 503 at once, before the process runs out of file descriptors), and
+malformed requests are logged one line per kind (:mod:`.refusals`), never a traceback.
 """
+import resource
 import socket
 import struct
 import time
@@ -28,6 +35,9 @@ from gevent import pywsgi
 from geventwebsocket.exceptions import ProtocolError, WebSocketError
 from geventwebsocket.handler import WebSocketHandler
 from geventwebsocket.websocket import Header, WebSocket
+
+from . import refusals
+
 #: A WebSocket reader that has not waited for this many seconds lets the others run...
 YIELD_AFTER = 0.001
 #: ...for the shortest timer, which ends once the loop has polled every socket.
@@ -141,6 +151,36 @@ class SocketIOHandler(WebSocketHandler):
         super().__init__(sock, address, server)
         self.rfile.close()  # the socket stays open
         self.rfile = sock.makefile('rb', self.read_buffer_size)
+        self.headers_due = None
+
+    def read_requestline(self):
+        """The request line, and then the headers (:meth:`read_request`), must come within
+        the server's ``header_timeout`` of the start of this read."""
+        self.headers_due = gevent.Timeout.start_new(
+            self.server.header_timeout, socket.timeout('request headers too slow'))
+        return super().read_requestline()
+
+    def read_request(self, raw_requestline):
+        try:
+            return super().read_request(raw_requestline)
+        finally:
+            self.headers_due.cancel()
+
+    def handle_one_request(self):
+        try:
+            return super().handle_one_request()
+        finally:
+            if self.headers_due is not None:
+                self.headers_due.cancel()
+
+    def _handle_client_error(self, ex):
+        """One rate-limited line per kind of bad request, not pywsgi's traceback."""
+        if isinstance(ex, socket.timeout):
+            refusals.note('slow request headers', 'from %s', self.client_address)
+            return '408', REQUEST_TIMEOUT
+        refusals.note('malformed request', 'from %s: %s', self.client_address,
+                      str(ex)[:200] or type(ex).__name__)
+        return '400', BAD_REQUEST
 
     def upgrade_websocket(self):
         """Answer a refused upgrade (see ``websocket_refusal``) with its status, not 101."""
@@ -167,13 +207,55 @@ class SocketIOHandler(WebSocketHandler):
         return result
 
 
-class NoDelayWSGIServer(pywsgi.WSGIServer):
-    """gevent's WSGI server with Nagle's algorithm off on every connection.
+def _plain_answer(status):
+    return ('HTTP/1.1 %s\r\nConnection: close\r\nContent-Type: text/plain\r\n'
+            'Content-Length: %d\r\n\r\n%s' % (status, len(status), status)).encode('latin-1')
 
-    Without it, back-to-back small frames (ten ``bang!`` in a row) wait for
-    delayed ACKs, about 40 ms each.
+
+REQUEST_TIMEOUT = _plain_answer('408 Request Timeout')
+BAD_REQUEST = _plain_answer('400 Bad Request')
+UNAVAILABLE = _plain_answer('503 Service Unavailable')
+
+#: File descriptors left to the process beyond its connections (files, backends, logs).
+SPARE_DESCRIPTORS = 100
+
+
+def default_max_connections():
+    """The connections a process can hold below its file-descriptor limit."""
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft == resource.RLIM_INFINITY:
+        return 100000
+    return max(soft - SPARE_DESCRIPTORS, soft // 2)
+
+
+class NoDelayWSGIServer(pywsgi.WSGIServer):
+    """gevent's WSGI server with Nagle's algorithm off on every connection, and limits.
+
+    Without ``TCP_NODELAY``, back-to-back small frames (ten ``bang!`` in a row) wait for
+    delayed ACKs, about 40 ms each. ``max_connections`` (default: the file-descriptor
+    limit less ``SPARE_DESCRIPTORS``) and ``header_timeout`` (seconds) bound what
+    clients hold.
     """
 
+    def __init__(self, *args, max_connections=None, header_timeout=10.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_connections = max_connections or default_max_connections()
+        self.header_timeout = header_timeout
+        self.connections = 0
+
     def handle(self, client_socket, address):
-        client_socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return super().handle(client_socket, address)
+        if self.connections >= self.max_connections:
+            refusals.note('connection cap', '%s: %d connections open (max_connections)',
+                          address[0], self.connections)
+            try:
+                client_socket.sendall(UNAVAILABLE)
+            except OSError:
+                pass
+            client_socket.close()
+            return None
+        self.connections += 1
+        try:
+            client_socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return super().handle(client_socket, address)
+        finally:
+            self.connections -= 1
