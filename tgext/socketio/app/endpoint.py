@@ -18,8 +18,9 @@ def build_server(namespace_classes, runtime):
     """A gevent python-socketio server for ``{'/path': NamespaceClass}`` of ``runtime``'s app,
     with its bus, its hooks and the app's features, listening to the backend."""
     manager = backends.client_manager(runtime.backend_url, channel=runtime.bus_channel)
-    server = Server(async_mode='gevent', client_manager=manager,
-                    **settings.server_options(runtime.conf))
+    options = settings.server_options(runtime.conf)
+    options.setdefault('namespaces', list(namespace_classes))  # not '/' unless declared
+    server = Server(async_mode='gevent', client_manager=manager, **options)
     server.runtime = runtime
     hooks = server.tgext_hooks = Hooks()
     for path, namespace_class in namespace_classes.items():

@@ -25,6 +25,7 @@ import weakref
 import gevent
 
 from ..namespaces.base import userid_of
+from ..namespaces.errors import shown
 from ..pubsub import bus as busmodule
 
 #: Characters of an event's arguments or a publication's data shown in the log.
@@ -134,14 +135,14 @@ def attach(server, server_bus, hooks):
 
 
 def _publication(namespace, event, data, channel, position):
-    FEED.note('publication', namespace, event=event, channel=channel, position=position,
-              detail=detail(data))
+    FEED.note('publication', namespace, event=shown(event), channel=shown(channel),
+              position=position, detail=detail(data))
 
 
 def _event(instance, data):
     """A client's event ``data`` (``[name, *args]``) arrived."""
     if isinstance(data, list) and data and isinstance(data[0], str):
-        FEED.note('event', instance.namespace, sid=instance.sid, event=data[0],
+        FEED.note('event', instance.namespace, sid=instance.sid, event=shown(data[0]),
                   detail=detail(data[1:]))
 
 

@@ -16,7 +16,7 @@ from ..edge.middleware import HANDOFF
 from . import dispatch, tgcontext
 from .base import event_handlers
 from .errors import (InternalError, InvalidMethodArgs, MethodAccessDenied, NoSuchMethod,
-                     SocketIOError)
+                     SocketIOError, shown)
 from .mailbox import Mailbox
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class NamespaceBridge(socketio.Namespace):
             except SocketIOError as error:
                 payload = error.payload()
             except Exception:
-                log.exception('Error dispatching %r in %s', data[:1], self.namespace)
+                log.exception('Error dispatching %s in %s', shown(data[:1]), self.namespace)
                 payload = InternalError('Internal server error').payload()
         instance.emit(self.runtime.error_event, payload)
         return {'error': payload}
@@ -138,7 +138,7 @@ class NamespaceBridge(socketio.Namespace):
         event = data[0]
         name = event_handlers(type(instance)).get(event)
         if name is None:
-            raise NoSuchMethod('no handler for event %r' % event, event=event)
+            raise NoSuchMethod('no handler for event %r' % shown(event), event=shown(event))
         return getattr(instance, name)
 
     def _ack(self, sid, ack_id, result):

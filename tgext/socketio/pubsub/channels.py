@@ -2,7 +2,7 @@
 from ..namespaces import dispatch, hooks
 from ..namespaces.base import SocketIONamespace, userid_of
 from ..namespaces.errors import (InvalidMethodArgs, MethodAccessDenied, SocketIOError,
-                                 SubscriptionRejected)
+                                 SubscriptionRejected, shown)
 from . import answers, publishing, tokens
 from .presence import PresenceMixin
 
@@ -50,13 +50,13 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
         if isinstance(name, str) and name.isidentifier():
             method = getattr(self, 'subscribe_' + name, None)
         if not callable(method):
-            raise SubscriptionRejected('no subscription named %r' % (name,))
+            raise SubscriptionRejected('no subscription named %r' % shown(name))
         try:
             channel = dispatch.call(method, args, self.request.environ)
         except SocketIOError as error:
             raise SubscriptionRejected(error.message, reason=error.name, **error.details) from None
         if channel is False:
-            raise SubscriptionRejected('subscription to %r refused' % (name,))
+            raise SubscriptionRejected('subscription to %r refused' % shown(name))
         return name if channel is None else channel
 
     def _join(self, channel):
@@ -97,7 +97,7 @@ class PubSubNamespace(PresenceMixin, SocketIONamespace):
         if not isinstance(channel, str) or not isinstance(options or {}, dict):
             raise InvalidMethodArgs('history takes a channel and {"limit", "since"}')
         if channel not in self.channels:
-            raise MethodAccessDenied('subscribe to %r to read its history' % channel)
+            raise MethodAccessDenied('subscribe to %r to read its history' % shown(channel))
         options = options or {}
         publications, recovered = _read(self._publishing_target(), channel,
                                         options.get('since'), options.get('limit'))
