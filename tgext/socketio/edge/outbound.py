@@ -5,9 +5,14 @@ transport drains: a poll takes what is there and answers with it, a WebSocket's
 writer takes what is there and writes it. What it took is still held until it is
 written, so it stays counted until the transport comes back for more (the next
 blocking ``get``): :attr:`OutboundQueue.bytes` is what is queued plus what is
-being written.
+being written, the latter ``COPIES`` times: a packet being written is also held as
+its encoded payload and its frame (a poll's body, a WebSocket message), as one
+being made is as its JSON text and its packet.
 """
 from gevent.queue import JoinableQueue
+
+#: The copies of a packet the server holds while it is being made or written.
+COPIES = 3
 
 
 class OutboundQueue(JoinableQueue):
@@ -24,16 +29,18 @@ class OutboundQueue(JoinableQueue):
 
     def get(self, block=True, timeout=None):
         if block:  # the transport wrote what it took before
-            self.bytes -= self.in_hand
+            self.bytes -= COPIES * self.in_hand
             self.in_hand = 0
         item = super().get(block, timeout)
-        self.in_hand += size_of(item)
+        size = size_of(item)
+        self.in_hand += size
+        self.bytes += (COPIES - 1) * size
         return item
 
     def drop_queued(self):
         """Free what is queued now (what is being written cannot be taken back)."""
         self.queue.clear()
-        self.bytes = self.in_hand
+        self.bytes = COPIES * self.in_hand
 
 
 def size_of(eio_packet):

@@ -48,7 +48,7 @@ from socketio import packet
 
 from . import refusals
 from .binding import Owner
-from .outbound import OutboundQueue, size_of
+from .outbound import COPIES, OutboundQueue, size_of
 
 log = logging.getLogger(__name__)
 
@@ -344,7 +344,7 @@ class Server(socketio.Server):
         if engineio_socket is None:
             return True
         waiting = engineio_socket.queue.bytes
-        if waiting and waiting + size > self.max_outbound_bytes:
+        if waiting and waiting + COPIES * size > self.max_outbound_bytes:  # as it is made
             return self._drop_slow(eio_sid, engineio_socket, '%d bytes waiting, %d more'
                                    % (waiting, size))
         queued = engineio_socket.queue.qsize()
