@@ -456,3 +456,16 @@ def integrate(app):
 def remove(app_or_base):
     base = getattr(app_or_base, 'base', app_or_base)
     shutil.rmtree(base, ignore_errors=True)
+
+
+def junit_outcomes(report, output):
+    """``{'class::test': 'passed' | 'failure' | 'error' | 'skipped'}`` of a pytest JUnit
+    ``report`` (``output``: what that pytest printed, shown when it wrote none)."""
+    from xml.etree import ElementTree
+    assert os.path.exists(report), 'pytest wrote no report:\n%s' % output[-5000:]
+    outcomes = {}
+    for case in ElementTree.parse(report).iter('testcase'):
+        problems = [child.tag for child in case if child.tag in ('failure', 'error', 'skipped')]
+        outcomes['%s::%s' % (case.get('classname'), case.get('name'))] = (
+            problems[0] if problems else 'passed')
+    return outcomes

@@ -11,7 +11,6 @@ import os
 import sqlite3
 import tempfile
 import time
-from xml.etree import ElementTree
 
 import pytest
 import requests
@@ -151,12 +150,7 @@ def test_app_test_suite_passes(qs):
     output = result.stdout + result.stderr
     assert 'NotMonkeyPatched' not in output, (
         'the app\'s own tests (no server, no gevent) hit NotMonkeyPatched:\n%s' % output[-5000:])
-    assert os.path.exists(report), 'pytest wrote no report:\n%s' % output[-5000:]
-    outcomes = {}
-    for case in ElementTree.parse(report).iter('testcase'):
-        problems = [child.tag for child in case if child.tag in ('failure', 'error', 'skipped')]
-        outcomes['%s::%s' % (case.get('classname'), case.get('name'))] = (
-            problems[0] if problems else 'passed')
+    outcomes = quickstart.junit_outcomes(report, output)
     generated = {name: outcome for name, outcome in outcomes.items()
                  if 'test_chat' not in name and 'test_pages' not in name}
     assert len(generated) == 20 and set(generated.values()) == {'passed'}, (

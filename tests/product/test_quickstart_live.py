@@ -25,12 +25,11 @@ import sqlite3
 import sys
 import tempfile
 import time
-from xml.etree import ElementTree
 
 import pytest
 import requests
 
-from tests import quickstart, servers
+from tests import quickstart
 from tests.helpers import ROOT, client, login
 
 pytestmark = pytest.mark.timeout(420)
@@ -186,13 +185,6 @@ def integrate_live(app, backend):
 
 
 # Fixtures ----------------------------------------------------------------------------------
-
-@pytest.fixture(scope='module')
-def redis():
-    server = servers.Redis()
-    yield server
-    server.close()
-
 
 @pytest.fixture(scope='module')
 def qs(redis):
@@ -441,12 +433,7 @@ def test_the_apps_own_suite_passes_with_its_coverage_gate(qs):
     result = qs.run([os.path.join(qs.bin, 'python'), '-m', 'pytest', '-p', 'no:cacheprovider',
                      '--junitxml', report], timeout=300)
     output = result.stdout + result.stderr
-    assert os.path.exists(report), 'pytest wrote no report:\n%s' % output[-5000:]
-    outcomes = {}
-    for case in ElementTree.parse(report).iter('testcase'):
-        problems = [child.tag for child in case if child.tag in ('failure', 'error', 'skipped')]
-        outcomes['%s::%s' % (case.get('classname'), case.get('name'))] = (
-            problems[0] if problems else 'passed')
+    outcomes = quickstart.junit_outcomes(report, output)
     todos = {name: outcome for name, outcome in outcomes.items() if 'test_todos' in name}
     assert len(todos) == 4 and set(todos.values()) == {'passed'}, (
         "the README's test_todos.py: %r\n%s" % (todos, output[-6000:]))
