@@ -268,24 +268,38 @@
       var since = last || { time: config.rendered };
       waiting = [];
       socket.emit.apply(socket, ['recover', since].concat(binding.subscribe, [function (answer) {
-        var arrived = waiting;
-        waiting = null;
         if (!answer || typeof answer.channel !== 'string') {
+          waiting = null;
           return rejected(ractive, config, binding.subscribe, answer);
         }
         channel = answer.channel;
-        answer.publications.concat(arrived).forEach(function (publication) {
-          receive(publication[0], publication[1]);
-        });
-        if (!last || isNewer(answer.position, last)) last = answer.position;
-        if (ractive.subscriptions.indexOf(channel) < 0) ractive.subscriptions.push(channel);
-        mark(config.id, 'axf-ractive-disconnected', false);
-        if (!answer.recovered) {
-          mark(config.id, 'axf-ractive-stale', true);
-          if (ractive.fire('recovery_failed', channel) !== false) window.location.reload();
-          return;
-        }
-        ractive.fire('subscribed', channel, answer.position);
+        // An answer capped in bytes says "more": the rest comes page by page from the
+        // history, from the last publication applied; live ones wait until it has come.
+        var settle = function (publications, more, recovered) {
+          publications.forEach(function (publication) { receive(publication[0], publication[1]); });
+          if (more) {
+            return socket.emit('history', channel, { since: last }, function (page) {
+              if (!page || !Array.isArray(page.publications)) {
+                waiting = null;
+                return rejected(ractive, config, binding.subscribe, page);
+              }
+              settle(page.publications, page.more, recovered && page.recovered);
+            });
+          }
+          var arrived = waiting;
+          waiting = null;
+          arrived.forEach(function (publication) { receive(publication[0], publication[1]); });
+          if (!last || isNewer(answer.position, last)) last = answer.position;
+          if (ractive.subscriptions.indexOf(channel) < 0) ractive.subscriptions.push(channel);
+          mark(config.id, 'axf-ractive-disconnected', false);
+          if (!recovered) {
+            mark(config.id, 'axf-ractive-stale', true);
+            if (ractive.fire('recovery_failed', channel) !== false) window.location.reload();
+            return;
+          }
+          ractive.fire('subscribed', channel, last);
+        };
+        settle(answer.publications, answer.more, answer.recovered);
       }]));
     };
     socket.on('connect', recover);  // again after every reconnection
@@ -427,7 +441,7 @@
         subscribed = true;
         mark(config.id, 'axf-ractive-rejected', false);
         mark(config.id, 'axf-ractive-disconnected', false);
-        if (!answer.recovered) return refresh();
+        if (!answer.recovered || answer.more) return refresh();  // more: missed too much to replay
         var publications = answer.publications.concat(arrived);
         for (var i = 0; i < publications.length; i++) {
           if (receive(publications[i][0], publications[i][1])) return refresh();

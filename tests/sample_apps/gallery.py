@@ -139,6 +139,8 @@ class RootController(TGController):
 
 def make_app(global_conf=None, **app_conf):
     from examples.configuration import configurator
+    if os.environ.get('GALLERY_MAX_ANSWER_BYTES'):  # answers capped small: recovery pages
+        app_conf['socketio.max_answer_bytes'] = int(os.environ['GALLERY_MAX_ANSWER_BYTES'])
     return configurator(RootController(), os.path.join(HERE, 'templates'), app_conf)
 
 

@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from tests.browser import ConsoleErrors
-from tests.helpers import CuttableProxy
+from tests.helpers import CuttableProxy, start_app
 
 
 @pytest.fixture
@@ -107,3 +107,29 @@ def test_beyond_the_history_the_page_refreshes_itself(browser, gallery, proxy):
     page.wait_for_function('window.beforeReload === undefined', timeout=20000)
     page.wait_for_function('document.RAWidgets && document.RAWidgets.feed')
     page.context.close()
+
+
+def test_a_recovery_capped_in_bytes_comes_page_by_page(browser):
+    """An answer carries at most socketio.max_answer_bytes (here ~3 publications) and says
+    "more": the widget reads the rest from the history before the live ones."""
+    small = start_app(['-m', 'tests.sample_apps.gallery'],
+                      env={'GALLERY_MAX_ANSWER_BYTES': '150'})
+    proxy = CuttableProxy(small.port)
+    try:
+        page, _ = open_feed(browser, proxy.url)
+        publish(small, 0, 2)
+        assert wait_for_lines(page, 'feed', 2) == ['line 0', 'line 1']
+        proxy.cut()
+        page.wait_for_selector('#feed.axf-ractive-disconnected', state='attached')
+        publish(small, 2, 20)
+        proxy.plug()
+        expected = ['line %d' % number for number in range(22)]
+        assert wait_for_lines(page, 'feed', 22) == expected
+        publish(small, 22, 1)
+        assert wait_for_lines(page, 'feed', 23) == expected + ['line 22']
+        time.sleep(0.5)
+        assert lines(page, 'feed') == expected + ['line 22']
+        page.context.close()
+    finally:
+        proxy.close()
+        small.stop()
