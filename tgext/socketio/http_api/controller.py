@@ -35,29 +35,12 @@ class HTTPAPIController(TGController):
     """
 
     @expose()
-    def publish(self, **params):
-        return _answer('publish', tg.request)
-
-    @expose()
-    def history(self, **params):
-        return _answer('history', tg.request)
-
-    @expose()
-    def presence(self, **params):
-        return _answer('presence', tg.request)
-
-    @expose()
-    def channels(self, **params):
-        return _answer('channels', tg.request)
-
-    @expose()
-    def disconnect(self, **params):
-        return _answer('disconnect', tg.request)
-
-    @expose()
-    def _default(self, *args, **params):
-        return _error(404, 'no_such_operation',
-                      'the HTTP API has %s' % ', '.join(sorted(_OPERATIONS)))
+    def _default(self, operation=None, *remainder, **params):
+        """Every operation: ``/api/OPERATION``."""
+        if operation not in _OPERATIONS or remainder:
+            return _error(404, 'no_such_operation',
+                          'the HTTP API has %s' % ', '.join(sorted(_OPERATIONS)))
+        return _answer(operation, tg.request)
 
 
 def _answer(operation, request):
