@@ -15,8 +15,11 @@ import time
 import pytest
 import requests
 import websocket
+from engineio import packet as eio_packet
+from gevent.queue import Empty
 
 from tests.helpers import client, start_app
+from tgext.socketio.edge.outbound import OutboundQueue
 
 BUDGET = 10000000          # the default socketio.max_outbound_bytes
 ANSWER = 500000            # the default socketio.max_answer_bytes
@@ -127,3 +130,19 @@ def test_48_history_requests_that_are_never_read_stay_within_the_budget(server, 
     assert probe.call('post', ('room-probe', 'still here'), namespace='/rooms', timeout=5)
     assert time.monotonic() - started < 1
     probe.disconnect()
+
+
+def test_the_largest_packet_of_a_backlog_is_forgotten_once_it_is_written():
+    """A client sent one packet of 4 MB is held to it only while its backlog waits: once
+    the transport finds the queue empty, a small packet weighs what it weighs."""
+
+    queue = OutboundQueue()
+    queue.put(eio_packet.Packet(eio_packet.MESSAGE, 'x' * 4000000))
+    queue.put(eio_packet.Packet(eio_packet.MESSAGE, 'small'))
+    assert queue.largest == 4000000
+    queue.get()  # the large one is being written
+    queue.get()  # written; the small one is being written
+    assert queue.largest == 4000000, 'the small one was queued behind it'
+    with pytest.raises(Empty):  # the transport comes back for more and finds none
+        queue.get(timeout=0.01)
+    assert (queue.largest, queue.bytes) == (0, 0)

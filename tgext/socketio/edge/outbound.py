@@ -8,6 +8,12 @@ blocking ``get``): :attr:`OutboundQueue.bytes` is what is queued plus what is
 being written, the latter ``COPIES`` times: a packet being written is also held as
 its encoded payload and its frame (a poll's body, a WebSocket message), as one
 being made is as its JSON text and its packet.
+
+A packet is weighed once it is made, which is when it already takes that room: so
+while a backlog waits, a client is also refused the next packet when the room left
+could not hold one as large as the largest of that backlog
+(:attr:`OutboundQueue.largest`, forgotten each time the transport finds the queue
+empty).
 """
 from gevent.queue import JoinableQueue
 
@@ -22,15 +28,20 @@ class OutboundQueue(JoinableQueue):
         super().__init__(*args, **kwargs)
         self.bytes = 0
         self.in_hand = 0  # taken by the transport, not yet known to be written
+        self.largest = 0  # the largest packet put in since the queue was last empty
 
     def put(self, item, block=True, timeout=None):
-        self.bytes += size_of(item)
+        size = size_of(item)
+        self.bytes += size
+        self.largest = max(self.largest, size)
         super().put(item, block, timeout)
 
     def get(self, block=True, timeout=None):
         if block:  # the transport wrote what it took before
             self.bytes -= COPIES * self.in_hand
             self.in_hand = 0
+            if not self.queue:
+                self.largest = 0
         item = super().get(block, timeout)
         size = size_of(item)
         self.in_hand += size

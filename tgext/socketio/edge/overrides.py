@@ -326,7 +326,10 @@ class Server(socketio.Server):
             super()._send_eio_packet(eio_sid, eio_pkt)
 
     def _send_packet(self, eio_sid, pkt):
-        """python-socketio's, encoding first: what it adds to the client's queue is weighed."""
+        """python-socketio's, encoding first: what it adds to the client's queue is weighed
+        (and, before it is made, whether one as large as the largest of its backlog would fit)."""
+        if not self._keeps_up(eio_sid, self._largest_sent(eio_sid)):
+            return
         encoded = pkt.encode()
         parts = encoded if isinstance(encoded, list) else [encoded]
         if self._keeps_up(eio_sid, sum(len(part) for part in parts)):
@@ -334,6 +337,10 @@ class Server(socketio.Server):
                 self.counters.deliveries += 1
             for part in parts:
                 self.eio.send(eio_sid, part)
+
+    def _largest_sent(self, eio_sid):
+        engineio_socket = self.eio.sockets.get(eio_sid)
+        return engineio_socket.queue.largest if engineio_socket is not None else 0
 
     def _keeps_up(self, eio_sid, size):
         """False (and the client on its way out) if too much already waits for it to take
