@@ -9,7 +9,6 @@ import select
 import socket
 import time
 
-import pytest
 import requests
 import websocket
 

@@ -1,14 +1,20 @@
 """MongoHistory against a SecantusDB server (or the MongoDB at MONGO_URL): positions,
 trimming, recovery answers and epochs, as the memory and Redis stores give them."""
+import subprocess
 import time
 import uuid
+from datetime import timezone
 
+import pymongo
 import pytest
 
 from tests import servers
+from tests.helpers import PYTHON, ROOT
+from tgext.socketio import history
 from tgext.socketio.pubsub.backends import PublishError
 from tgext.socketio.pubsub.stores import store_for
 from tgext.socketio.pubsub.stores.mongo import MongoHistory
+from tgext.socketio.pubsub.stores.sweeping import EXPIRE_EVERY
 
 
 @pytest.fixture(scope='module')
@@ -159,3 +165,62 @@ def test_since_a_time_between_publications(store):
         [(2, positions[2]), (3, positions[3])], True)
     assert store.since('a', after_time=second, size=10, seconds=60, limit=1)[0] == [
         (2, positions[2])]
+
+
+SERVING_PUBLISHER = """
+from gevent import monkey; monkey.patch_all()
+import sys, gevent
+from tgext.socketio.pubsub.stores.mongo import MongoHistory
+store = MongoHistory(sys.argv[1], sys.argv[2])
+store.append('short', 'gone', 10, 2)
+store.append('long', 'kept', 10, 60)
+print('published', flush=True)
+gevent.sleep(60)
+"""
+
+
+def test_expired_history_goes_without_a_new_publication(mongo):
+    """A serving (monkey-patched) process publishes on a channel kept 2 s, and never again:
+    its sweep deletes the entry once that old, and a channel kept longer keeps its own."""
+    bus_channel = 'expiry-%s' % uuid.uuid4().hex[:8]
+    publisher = subprocess.Popen([PYTHON, '-c', SERVING_PUBLISHER, mongo.url, bus_channel],
+                                 stdout=subprocess.PIPE, cwd=ROOT)
+    database = pymongo.MongoClient(mongo.url).get_default_database(default='tgext_socketio')
+    entries, counters = database[bus_channel + '.history'], database[bus_channel + '.history.meta']
+    try:
+        assert publisher.stdout.readline() == b'published\n'
+        published = time.time()
+        assert entries.count_documents({'c': 'short'}) == 1
+        while entries.count_documents({'c': 'short'}) and (
+                time.time() < published + 2 + EXPIRE_EVERY + 1):
+            time.sleep(0.1)
+        assert entries.count_documents({'c': 'short'}) == 0
+        assert time.time() - published > 1.8  # not before its age
+        assert history('short', backend=mongo.url, bus_channel=bus_channel) == []  # reads 300 s
+        assert [data for data, _ in history('long', backend=mongo.url,
+                                             bus_channel=bus_channel)] == ['kept']
+        assert counters.find_one({'_id': 'short'})['o'] == 1  # counters outlive it by a day
+    finally:
+        publisher.kill()
+        publisher.wait()
+        entries.drop()
+        counters.drop()
+
+
+def test_where_no_server_sweeps_mongodbs_ttl_monitor_expires_it(store, mongo):
+    """This process is not monkey-patched, so its store does not sweep: the TTL indexes on
+    the expiry dates are what deletes (SecantusDB's TTL pass is driven at once here)."""
+    now = time.time()
+    store.append('short', 'gone', 10, 1)
+    store.append('long', 'kept', 10, 60)
+    for collection in (store.entries, store.meta):
+        assert collection.index_information()['x_1']['expireAfterSeconds'] == 0
+    counter = store.meta.find_one({'_id': 'short'})['x'].replace(tzinfo=timezone.utc)
+    assert -0.01 < counter.timestamp() - (now + 1 + 86400) < 2  # a day past the channel's age (ms)
+    time.sleep(1.1)
+    deadline = time.time() + (65 if mongo.external else 5)  # mongod's TTL monitor: 1/min
+    while store.entries.count_documents({'c': 'short'}) and time.time() < deadline:
+        if not mongo.external:
+            store.client.admin.command('secantusAdmin.pruneTtl')
+        time.sleep(0.2)
+    assert [entry['c'] for entry in store.entries.find()] == ['long']

@@ -14,14 +14,9 @@ import ctypes.util
 import threading
 import time
 import uuid
-import weakref
-
-import gevent
 
 from . import position
-
-#: Seconds between two sweeps of expired history.
-EXPIRE_EVERY = 5.0
+from .sweeping import EXPIRE_EVERY, sweep_every
 
 
 class _Stream:
@@ -47,7 +42,7 @@ class MemoryHistory:
         self._forgotten = 0  # channels forgotten so far: new ones get a new epoch after one
         self._forgotten_time = None  # the newest publication time of a forgotten channel
         self._lock = threading.Lock()
-        _sweep_later(weakref.ref(self))
+        sweep_every(EXPIRE_EVERY, self, _expire_and_trim)
 
     def _epoch_of_new(self):
         return '%s.%d' % (self.epoch, self._forgotten) if self._forgotten else self.epoch
@@ -123,18 +118,6 @@ class MemoryHistory:
             stream.dropped_time = entries.popleft()[1]
 
 
-def _sweep_later(store_ref):
-    """Expire the history of the store ``store_ref`` refers to every ``EXPIRE_EVERY`` s,
-    while it lives."""
-    def sweep():
-        store = store_ref()
-        if store is not None:
-            if store.expire() and _LIBC is not None:
-                _LIBC.malloc_trim(0)
-            _sweep_later(store_ref)
-    gevent.spawn_later(EXPIRE_EVERY, sweep)
-
-
 def _glibc():
     path = ctypes.util.find_library('c')
     library = ctypes.CDLL(path) if path else None
@@ -142,6 +125,11 @@ def _glibc():
 
 
 _LIBC = _glibc()
+
+
+def _expire_and_trim(store):
+    if store.expire() and _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
 class ProcessPositions(MemoryHistory):

@@ -3,35 +3,53 @@
 In the URL's database (``tgext_socketio`` by default), next to the bus's
 capped collection ``<bus channel>``:
 
-- ``<bus channel>.history.meta``: ``{_id: channel, e: epoch, o: last offset}``;
+- ``<bus channel>.history.meta``: ``{_id: channel, e: epoch, o: last offset, x: expiry}``;
   a publication takes its offset with one ``find_one_and_update`` (``$inc``),
   atomic across processes, after creating the document if missing (an upsert
   that ``$setOnInsert``s a new random epoch; see :meth:`MongoHistory._next`
   for why not one upserting ``$inc``). A channel whose counter document
   vanished (a dropped database, a server restarted without its data) starts
   over with a new epoch.
-- ``<bus channel>.history``: ``{c: channel, o: offset, e: epoch, t: time, d: data}``
-  indexed on ``(c, o)``; ``d`` is the JSON text, as the Redis store keeps it
+- ``<bus channel>.history``: ``{c: channel, o: offset, e: epoch, t: time, x: expiry,
+  d: data}`` indexed on ``(c, o)``; ``d`` is the JSON text, as the Redis store keeps it
   (what clients receive, whatever BSON could not hold). Each append deletes
   the channel's entries beyond its size, older than its age, or of an
   older epoch; reads ignore what is too old, too far back or of another epoch.
+
+Expiry, as in Redis, needs no new write: an entry's ``x`` is its time plus its
+channel's age, a counter's a day past that (published to again, the channel starts
+a new epoch). Every serving (monkey-patched) process deletes what is past its ``x``
+every :data:`~.sweeping.EXPIRE_EVERY` seconds (:meth:`MongoHistory.expire`), and ``x``
+has a TTL index, so MongoDB's own TTL monitor (once a minute) deletes it where no
+server runs.
 
 Unlike Redis's Lua script, taking the offset and inserting the entry are two
 operations: a reader may see a later publication of another process before an
 earlier one is inserted. A reader that finds such a hole reads again shortly;
 a hole that stays (the insert failed, and the publisher got a PublishError)
-makes recovery across it answer ``recovered: False``. Counter documents are
-kept while the database lives (one small document per channel ever published to).
+makes recovery across it answer ``recovered: False``.
 """
 import json
+import logging
 import time
 import uuid
+from datetime import datetime, timezone
+
+import gevent.monkey
 
 from ..backends import PublishError
 from ..backends.mongo import mongo_client
 from . import position
+from .sweeping import EXPIRE_EVERY, sweep_every
+
+log = logging.getLogger(__name__)
 
 _HOLE_RETRIES = (0.02, 0.05, 0.1)  # seconds to wait for an insert in flight
+_COUNTER_OUTLIVES = 86400  # seconds a counter is kept past its channel's age, as in Redis
+
+
+def _date(timestamp):
+    return datetime.fromtimestamp(timestamp, timezone.utc)
 
 
 class MongoHistory:
@@ -47,13 +65,32 @@ class MongoHistory:
         self.entries = database[bus_channel + '.history']
         self.meta = database[bus_channel + '.history.meta']
         self._indexed = False
+        self._sweep_failed = False
+        if gevent.monkey.is_module_patched('socket'):  # else its blocking I/O would stall gevent
+            sweep_every(EXPIRE_EVERY, self, MongoHistory.expire)
 
     def _ensure_index(self):
         if not self._indexed:
             self.entries.create_index([('c', 1), ('o', 1)])
+            for collection in (self.entries, self.meta):
+                collection.create_index('x', expireAfterSeconds=0)
             self._indexed = True
 
-    def _next(self, channel):
+    def expire(self):
+        """Delete the entries and counters past their expiry."""
+        now = _date(time.time())
+        try:
+            for collection in (self.entries, self.meta):
+                collection.delete_many({'x': {'$lt': now}})
+        except self._pymongo.errors.PyMongoError as exc:
+            if not self._sweep_failed:  # once until a sweep works again
+                log.warning('cannot delete expired MongoDB history (retrying every %s s): %s',
+                            EXPIRE_EVERY, exc)
+            self._sweep_failed = True
+        else:
+            self._sweep_failed = False
+
+    def _next(self, channel, expiry):
         """The channel's counter document after taking one offset.
 
         Not one upserting ``find_one_and_update``: SecantusDB answers None (no
@@ -65,7 +102,7 @@ class MongoHistory:
         """
         for _ in range(3):
             meta = self.meta.find_one_and_update(
-                {'_id': channel}, {'$inc': {'o': 1}},
+                {'_id': channel}, {'$inc': {'o': 1}, '$set': {'x': _date(expiry)}},
                 return_document=self._pymongo.ReturnDocument.AFTER)
             if meta is not None:
                 return meta
@@ -82,14 +119,14 @@ class MongoHistory:
         now = time.time()
         text = json.dumps(data, allow_nan=False)
         try:
-            meta = self._next(channel)
+            meta = self._next(channel, now + seconds + _COUNTER_OUTLIVES)
             epoch, offset = meta['e'], meta['o']
             if offset == 1:  # a new epoch: the database may be new too
                 self._indexed = False
             self._ensure_index()
             if size:
                 self.entries.insert_one({'c': channel, 'o': offset, 'e': epoch, 't': now,
-                                         'd': text})
+                                         'x': _date(now + seconds), 'd': text})
             self.entries.delete_many({'c': channel, '$or': [
                 {'o': {'$lte': offset - size}}, {'t': {'$lt': now - seconds}},
                 {'e': {'$ne': epoch}}]})
