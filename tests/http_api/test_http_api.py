@@ -3,10 +3,12 @@ import json
 import time
 
 import pytest
+import requests
 import webtest
 
 from tgext.socketio.http_api import auth
 from tgext.socketio.testing import SocketIOTestClient
+from tests.helpers import start_app
 from tests.sample_apps import streams_app
 
 KEY = {'Authorization': 'Bearer ' + streams_app.API_KEY}
@@ -102,3 +104,74 @@ def test_unknown_operations_and_wrong_methods(app):
         'no_such_operation'
     assert app.get('/api/publish', headers=KEY, status=405).json['error']['name'] == \
         'method_not_allowed'
+
+
+def _chunked(body):
+    yield body  # requests sends a generator's body chunked: no Content-Length
+
+
+def test_keys_and_signatures_are_never_logged_and_refusals_publish_nothing():
+    """A real server process logging everything (DEBUG, access log): right and wrong keys (in
+    both documented headers), right and wrong signatures; none of them, nor the key or
+    the secret, appear in its output, and only the accepted publications were made."""
+    from tests.http_api import logged_app
+    process = start_app(['-m', 'tests.http_api.logged_app'])
+    url = process.url + '/api/'
+    wrong_key = 'wr0ng-key-an-attacker-tried-0b7e93f1'
+    stamp = str(int(time.time()))
+    signatures = []
+
+    def publish_with(headers_of, n):
+        body = json.dumps({'channel': 'room-77', 'namespace': '/news', 'data': {'n': n}})
+        headers = headers_of(body.encode())
+        signatures.extend(value for name, value in headers.items() if name == 'X-Signature')
+        return requests.post(url + 'publish', data=body, timeout=10,
+                             headers=dict(headers, **{'Content-Type': 'application/json'}))
+
+    def signed(secret, when=stamp):
+        return lambda body: {'X-Timestamp': when, 'X-Signature': auth.sign(
+            secret, when, 'POST', '/api/publish', body)}
+    attempts = [
+        (lambda body: {'Authorization': 'Bearer ' + logged_app.API_KEY}, 200),
+        (lambda body: {'X-API-Key': logged_app.API_KEY}, 200),
+        (lambda body: {'Authorization': 'Bearer ' + wrong_key}, 403),
+        (lambda body: {'X-API-Key': wrong_key}, 403),
+        (signed(logged_app.API_SECRET), 200),
+        (signed('not the secret'), 403),
+        (signed(logged_app.API_SECRET, str(int(time.time()) - 3600)), 403),  # too old
+        (lambda body: {'X-Timestamp': stamp, 'X-Signature': signatures[0].upper()[::-1]}, 403),
+    ]
+    try:
+        accepted = []
+        for n, (headers_of, status) in enumerate(attempts):
+            answer = publish_with(headers_of, n)
+            assert answer.status_code == status, (n, answer.text)
+            if status == 200:
+                accepted.append(n)
+                assert answer.json()['position']['offset'] == len(accepted)
+            else:
+                assert answer.json()['error']['name'] == 'unauthorized'
+                assert wrong_key not in answer.text and logged_app.API_KEY not in answer.text
+        by_header = {'X-API-Key': logged_app.API_KEY}
+        history = requests.get(url + 'history', params={'channel': 'room-77',
+                                                        'namespace': '/news'},
+                               headers=by_header, timeout=10)
+        assert [data['n'] for data, _ in history.json()['publications']] == accepted == [0, 1, 4]
+        unmeasured = requests.post(url + 'publish', data=_chunked(b'{"channel": "room-77"}'),
+                                   headers=dict(by_header, **{'Content-Type': 'application/json'}),
+                                   timeout=10)
+        assert 'Content-Length' not in unmeasured.request.headers
+        assert unmeasured.status_code == 411
+        assert unmeasured.json()['error']['name'] == 'length_required'
+        too_large = requests.post(url + 'publish', data=b'{"data": "%s"}' % (b'x' * 70000),
+                                  headers=by_header, timeout=10)
+        assert too_large.status_code == 413
+        assert too_large.json()['error']['name'] == 'body_too_large'
+        assert publish_with(lambda body: by_header, 8).status_code == 200  # still serving
+    finally:
+        process.stop()
+    output = process.output()
+    assert 'POST /api/publish' in output and 'DEBUG' in output, output[-2000:]  # it did log
+    for secret in [logged_app.API_KEY, logged_app.API_SECRET, wrong_key] + signatures:
+        for start in range(len(secret) - 15):  # nor any 16 characters of them
+            assert secret[start:start + 16].lower() not in output.lower(), secret

@@ -9,11 +9,12 @@ from tests.helpers import client, start_app
 
 
 # Each loadgen scenario, the node reference, the Redis pair and both variant systems once: the
-# other rows only change sizes. About 1.5 minutes on the shared 2-core machine.
+# other rows only change sizes; and the idle memory of an event stream against a socket's.
+# About 1.5 minutes on the shared 2-core machine.
 EACH_KIND = ['round trips, 50 clients', 'idle connections', 'page with 10 widgets',
              'round trips, one client flooding', 'cross-process (Redis), history on / off',
              'fan-out 1,000, presence on / off', 'fan-out 1,000, Socket.IO / SSE',
-             'live model: 10,000-row commit']
+             'idle, Socket.IO / SSE', 'live model: 10,000-row commit']
 
 
 @pytest.mark.timeout(300)
@@ -27,7 +28,13 @@ def test_quick_bench_writes_results_table_and_chart(tmp_path):
         'tgext.socketio', 'python-socketio', 'node socket.io', run.HISTORY_OFF, run.PRESENCE_OFF,
         run.SSE, run.NO_LIVE_MODEL}
     assert {row['scenario'] for row in rows if row['system'] == run.SSE} == {
-        'fan-out 1,000, Socket.IO / SSE'}
+        'fan-out 1,000, Socket.IO / SSE', 'idle, Socket.IO / SSE'}
+    idle = {row['system']: row for row in rows if row['scenario'] == 'idle, Socket.IO / SSE'}
+    assert set(idle) == {'tgext.socketio', run.SSE}  # sockets against streams, same app
+    [held] = [options['connections'] for name, _, options, *_ in run.scenarios(quick=True)
+              if name == 'idle, Socket.IO / SSE']
+    for row in idle.values():  # every stream (socket) opened and subscribed, and held memory
+        assert row['connections'] == held and row['rss_kib_per_connection'] > 0, row
     assert {row['scenario'] for row in rows if row['system'] == run.HISTORY_OFF} == {
         'cross-process (Redis), history on / off'}
     assert {row['scenario'] for row in rows if row['system'] == run.PRESENCE_OFF} == {
