@@ -22,6 +22,8 @@ INTERNALS = [
     (engineio.Server, 'handle_request', ['environ', 'start_response']),
     (engineio.Server, 'disconnect', ['sid']),
     (engineio.Server, 'create_queue', []),
+    (engineio.Server, 'send_packet', ['sid', 'pkt']),
+    (engineio.socket.Socket, '_websocket_handler', ['ws']),
     (engineio.socket.Socket, 'poll', []),
     (gevent.queue.JoinableQueue, 'get', ['block', 'timeout']),
     (gevent.queue.JoinableQueue, 'put', ['item', 'block', 'timeout']),
@@ -47,6 +49,8 @@ INTERNALS = [
     (geventwebsocket.websocket.WebSocket, 'receive', []),
     (geventwebsocket.websocket.WebSocket, 'close', ['code', 'message']),
     (geventwebsocket.websocket.Header, 'mask_payload', ['payload']),
+    (geventwebsocket.websocket.Header, 'encode_header', ['fin', 'opcode', 'mask', 'length',
+                                                         'flags']),
     (geventwebsocket.handler.WebSocketHandler, 'upgrade_websocket', []),
     (geventwebsocket.handler.WebSocketHandler, 'upgrade_connection', []),
 ]

@@ -87,6 +87,16 @@ class Features(SocketIONamespace):
                 gevent.sleep(0.02)
         self.spawn(tick)
 
+    def on_interleave(self, room, count, size):
+        """``count`` events ``seq`` of ``size`` bytes, to this client and to ``room`` in
+        turn, then the acknowledgement."""
+        for number in range(count):
+            if number % 2:
+                self.emit('seq', number, 'x' * size)
+            else:
+                self.emit_to_room(room, 'seq', number, 'x' * size)
+        return count
+
     def on_bye(self):
         self.disconnect()
 

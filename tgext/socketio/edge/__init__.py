@@ -3,7 +3,7 @@
 Owns the outermost WSGI layer and the hand-off of a handshake from TurboGears
 to python-socketio (:mod:`.middleware`), the changes made to python-socketio and
 python-engineio (:mod:`.overrides`) and to gevent's WSGI server and
-gevent-websocket (:mod:`.websocket`), the origin check (:mod:`.origins`), the
+gevent-websocket (:mod:`.websocket`), the WebSocket write path (:mod:`.fastlane`), the origin check (:mod:`.origins`), the
 client address through trusted proxies (:mod:`.addresses`), what binds a session to
 its handshake (:mod:`.binding`), the bytes waiting for a client (:mod:`.outbound`),
 the log of refused input (:mod:`.refusals`), the

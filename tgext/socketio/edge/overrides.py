@@ -12,6 +12,9 @@ Changes to their behaviour:
   any moment (a client that reads drains a burst well before either), or when
   a packet would make what waits for it (:mod:`.outbound`) more than
   ``max_outbound_bytes`` (one packet alone always goes);
+* a packet goes to a WebSocket with nothing waiting in one write from the emitting
+  greenlet, its frame built once for every recipient, and a WebSocket's writer writes
+  all it finds queued at once (:mod:`.fastlane`);
 * disconnecting a client never waits for it to poll (python-engineio would
   hold the request that caused it, e.g. a malformed polling POST, forever),
   and its ping timer dies with it;
@@ -40,13 +43,14 @@ import time
 from urllib.parse import parse_qs
 
 import engineio
+import engineio.packet
 import engineio.socket
 import gevent
 import socketio
 
 from socketio import packet
 
-from . import refusals
+from . import fastlane, refusals
 from .binding import Owner
 from .outbound import COPIES, OutboundQueue, size_of
 
@@ -121,6 +125,9 @@ class EngineIOServer(engineio.Server):
             timer.start(gevent.spawn, _send_ping_now, engineio_socket, update=True)
             engineio_socket.tgext_ping_timer = timer
             return timer
+        if fastlane.is_engineio_writer(target):
+            return super().start_background_task(fastlane.writer,
+                                                 *fastlane.writer_arguments(target))
         return super().start_background_task(target, *args, **kwargs)
 
     def stop_ping_timer(self, sid):
@@ -321,9 +328,12 @@ class Server(socketio.Server):
         super()._handle_eio_disconnect(eio_sid, reason)
 
     def _send_eio_packet(self, eio_sid, eio_pkt):
+        """python-socketio's (one packet for every recipient of a broadcast), written at
+        once where nothing waits (:mod:`.fastlane`)."""
         if self._keeps_up(eio_sid, size_of(eio_pkt)):
             self.counters.deliveries += 1
-            super()._send_eio_packet(eio_sid, eio_pkt)
+            if not fastlane.write_now(self.eio.sockets.get(eio_sid), eio_pkt):
+                super()._send_eio_packet(eio_sid, eio_pkt)
 
     def _send_packet(self, eio_sid, pkt):
         """python-socketio's, encoding first: what it adds to the client's queue is weighed
@@ -335,8 +345,11 @@ class Server(socketio.Server):
         if self._keeps_up(eio_sid, sum(len(part) for part in parts)):
             if pkt.packet_type in (packet.EVENT, packet.BINARY_EVENT):
                 self.counters.deliveries += 1
+            engineio_socket = self.eio.sockets.get(eio_sid)
             for part in parts:
-                self.eio.send(eio_sid, part)
+                eio_pkt = engineio.packet.Packet(engineio.packet.MESSAGE, part)
+                if not fastlane.write_now(engineio_socket, eio_pkt):
+                    self.eio.send_packet(eio_sid, eio_pkt)
 
     def _largest_sent(self, eio_sid):
         engineio_socket = self.eio.sockets.get(eio_sid)

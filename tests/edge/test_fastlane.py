@@ -1,0 +1,108 @@
+"""The WebSocket write path (:mod:`tgext.socketio.edge.fastlane`): frames written from the
+emitting greenlet where nothing waits, through the queue where something does, in order."""
+import json
+import socket
+import time
+from types import SimpleNamespace
+
+import gevent
+import gevent.socket
+import pytest
+import websocket
+from engineio import packet as eio_packet
+
+from tests.helpers import client, start_app
+from tgext.socketio.edge.fastlane import frame_of, write_now
+from tgext.socketio.edge.outbound import OutboundQueue
+
+
+@pytest.fixture(scope='module')
+def server():
+    process = start_app(['-m', 'tests.sample_apps.everything'])
+    yield process
+    process.stop()
+
+
+def test_a_slow_reader_gets_direct_and_queued_frames_whole_and_in_order(server):
+    """400 events of 10 kB, to the client and to its room in turn, to a WebSocket with a
+    4 kB receive buffer read slowly: the kernel takes frames in part, what it leaves goes
+    through the queue; every frame arrives whole (the client parses each), in order."""
+    ws = websocket.create_connection(
+        server.url.replace('http', 'ws') + '/socketio/?EIO=4&transport=websocket', timeout=20,
+        sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
+    assert ws.recv().startswith('0{')
+    ws.send('40/features,')
+    assert ws.recv().startswith('40/features,')
+    ws.send('42/features,1["join","lanes"]')
+    assert ws.recv() == '43/features,1["lanes"]'
+    watcher, recorder = client(server.url, '/features')
+    assert watcher.call('join', 'lanes', namespace='/features', timeout=10) == 'lanes'
+    ws.send('42/features,2["interleave","lanes",400,10000]')
+    received = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        message = ws.recv()
+        if message == '2':  # a ping
+            ws.send('3')
+            continue
+        if message.startswith('43/features,2'):
+            assert json.loads(message[len('43/features,2'):]) == [400]
+            break
+        event, number, data = json.loads(message[len('42/features,'):])
+        assert (event, len(data)) == ('seq', 10000)
+        received.append(number)
+        if len(received) < 100:
+            time.sleep(0.002)  # slow at first: the kernel's buffers fill
+    assert received == list(range(400))
+    assert [args[0] for args in recorder.wait_for('seq', 200, timeout=20)] == \
+        list(range(0, 400, 2))
+    watcher.disconnect()
+    ws.close()
+
+
+def test_what_the_kernel_leaves_of_a_frame_goes_before_the_next():
+    """A unit test of write_now with a real socket pair of small buffers: frames written at
+    once while nothing waits, the end of one the kernel took in part queued first, and
+    everything after it queued behind; read back, the frames are whole and in order."""
+    sender, receiver = gevent.socket.socketpair()
+    sender.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    receiver.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    receiver.settimeout(5)
+    queue = OutboundQueue()
+    lane = SimpleNamespace(upgrading=False, closing=False, queue=queue,
+                           tgext_raw_socket=sender._sock)
+    packets = [eio_packet.Packet(eio_packet.MESSAGE, '%04d' % n + 'x' * 3000) for n in range(40)]
+    direct = 0
+    for pkt in packets:
+        if write_now(lane, pkt):
+            direct += 1
+        else:
+            queue.put(pkt)
+    assert 0 < direct < len(packets) and queue.qsize() > 1
+
+    def drain():  # what the writer does
+        sender.sendall(b''.join(frame_of(queue.get(block=False)) for _ in range(queue.qsize())))
+    writer = gevent.spawn(drain)
+    expected = b''.join(frame_of(pkt) for pkt in packets)
+    got = b''
+    while len(got) < len(expected):
+        try:
+            got += receiver.recv(65536)
+        except socket.timeout:
+            break
+    writer.join(timeout=5)
+    assert got == expected
+    sender.close()
+    receiver.close()
+
+
+def test_nothing_is_written_directly_while_a_frame_is_being_written():
+    queue = OutboundQueue()
+    lane = SimpleNamespace(upgrading=False, closing=False, queue=queue,
+                           tgext_raw_socket=SimpleNamespace(send=pytest.fail))
+    queue.put(eio_packet.Packet(eio_packet.MESSAGE, 'first'))
+    queue.get()  # the writer holds it
+    assert write_now(lane, eio_packet.Packet(eio_packet.MESSAGE, 'second')) is False
+    lane.queue = OutboundQueue()
+    lane.upgrading = True  # still on long-polling
+    assert write_now(lane, eio_packet.Packet(eio_packet.MESSAGE, 'second')) is False

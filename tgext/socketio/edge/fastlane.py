@@ -1,0 +1,118 @@
+"""Frames built once and written from the emitting greenlet: the WebSocket write path.
+
+python-engineio gives each WebSocket a writer greenlet that takes the socket's
+packets from its queue and writes each one as a message, whose frame
+gevent-websocket builds: a broadcast to N sockets costs N queue puts, N greenlet
+switches, N frames built and N writes. Here:
+
+* a packet's frame is built once, however many sockets it goes to
+  (:func:`frame_of`, kept on the packet, which python-socketio makes once per
+  broadcast);
+* a WebSocket with nothing queued and nothing being written gets it at once, in
+  one non-blocking write from the emitting greenlet (:func:`write_now`); what the
+  kernel does not take goes first in the socket's queue (a :class:`Remainder`), so
+  the order of each socket is kept;
+* its writer (:func:`writer`, in place of python-engineio's) writes everything it
+  finds queued in one write.
+
+Long-polling sessions, sessions upgrading to a WebSocket and sockets under TLS keep
+python-engineio's path.
+"""
+import gevent.ssl
+from engineio import exceptions
+from engineio.socket import Socket
+from geventwebsocket.websocket import Header, WebSocket
+
+
+class Remainder:
+    """The end of a frame the kernel did not take at once, written before anything else."""
+
+    __slots__ = ('data',)
+
+    def __init__(self, data):
+        self.data = data
+
+
+def frame_of(pkt):
+    """The WebSocket frame of an Engine.IO packet (built once per packet)."""
+    if isinstance(pkt, Remainder):
+        return pkt.data
+    frame = getattr(pkt, 'tgext_frame', None)
+    if frame is None:
+        encoded = pkt.encode()
+        if isinstance(encoded, str):
+            payload, opcode = encoded.encode('utf-8'), WebSocket.OPCODE_TEXT
+        else:
+            payload, opcode = bytes(encoded), WebSocket.OPCODE_BINARY
+        frame = bytes(Header.encode_header(True, opcode, b'', len(payload), 0)) + payload
+        pkt.tgext_frame = frame
+    return frame
+
+
+def raw_socket_of(ws):
+    """The OS-level socket under python-engineio's WebSocket wrapper ``ws``, or None
+    where frames must not be written to it directly (TLS)."""
+    handler = getattr(getattr(getattr(ws, '_sock', None), 'stream', None), 'handler', None)
+    sock = getattr(handler, 'socket', None)
+    if sock is None or isinstance(sock, gevent.ssl.SSLSocket):
+        return None
+    return getattr(sock, '_sock', None)  # gevent's socket wraps a non-blocking one
+
+
+def write_now(engineio_socket, pkt):
+    """Write ``pkt`` to ``engineio_socket``'s WebSocket now if nothing is before it;
+    False when it must go through the socket's queue."""
+    raw = getattr(engineio_socket, 'tgext_raw_socket', None)
+    if raw is None or engineio_socket.upgrading or engineio_socket.closing:
+        return False
+    queue = engineio_socket.queue
+    if queue.in_hand or queue.queue:
+        return False
+    frame = frame_of(pkt)
+    try:
+        written = raw.send(frame)
+    except BlockingIOError:
+        written = 0
+    except OSError:  # closed under us: the queue's path ends the session as it does
+        return False
+    if written < len(frame):
+        queue.put(Remainder(frame[written:]))
+    return True
+
+
+def writer(engineio_socket, ws):
+    """python-engineio's WebSocket writer, writing what it finds queued in one write
+    (``engineio.socket.Socket._websocket_handler``'s ``writer``)."""
+    raw = raw_socket_of(ws)
+    engineio_socket.tgext_raw_socket = raw
+    try:
+        while True:
+            try:
+                packets = engineio_socket.poll()
+            except exceptions.QueueEmpty:  # nothing, not even a ping, for too long
+                break
+            if not packets:
+                break
+            try:
+                ws._sock.raw_write(b''.join(frame_of(pkt) for pkt in packets))
+            except Exception:
+                break
+    finally:
+        engineio_socket.tgext_raw_socket = None
+        ws.close()
+
+
+def is_engineio_writer(target):
+    """Whether ``target`` is the writer python-engineio starts for a WebSocket."""
+    return getattr(target, '__code__', None) is _ENGINEIO_WRITER
+
+
+def writer_arguments(target):
+    """``(engineio_socket, ws)`` of python-engineio's writer closure ``target``."""
+    cells = dict(zip(target.__code__.co_freevars,
+                     (cell.cell_contents for cell in target.__closure__)))
+    return cells['self'], cells['ws']
+
+
+_ENGINEIO_WRITER = next(const for const in Socket._websocket_handler.__code__.co_consts
+                        if getattr(const, 'co_name', None) == 'writer')
