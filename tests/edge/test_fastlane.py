@@ -70,7 +70,7 @@ def test_what_the_kernel_leaves_of_a_frame_goes_before_the_next():
     receiver.settimeout(5)
     queue = OutboundQueue()
     lane = SimpleNamespace(upgrading=False, closing=False, queue=queue,
-                           tgext_raw_socket=sender._sock)
+                           tgext_lane=SimpleNamespace(raw=sender._sock, writing=None))
     packets = [eio_packet.Packet(eio_packet.MESSAGE, '%04d' % n + 'x' * 3000) for n in range(40)]
     direct = 0
     for pkt in packets:
@@ -97,11 +97,14 @@ def test_what_the_kernel_leaves_of_a_frame_goes_before_the_next():
 
 
 def test_nothing_is_written_directly_while_a_frame_is_being_written():
-    queue = OutboundQueue()
-    lane = SimpleNamespace(upgrading=False, closing=False, queue=queue,
-                           tgext_raw_socket=SimpleNamespace(send=pytest.fail))
-    queue.put(eio_packet.Packet(eio_packet.MESSAGE, 'first'))
-    queue.get()  # the writer holds it
+    writer = SimpleNamespace(raw=SimpleNamespace(send=pytest.fail), writing=None)
+    lane = SimpleNamespace(upgrading=False, closing=False, queue=OutboundQueue(),
+                           tgext_lane=writer)
+    writer.writing = gevent.spawn(gevent.sleep, 1)  # a frame is being written
+    assert write_now(lane, eio_packet.Packet(eio_packet.MESSAGE, 'second')) is False
+    writer.writing.kill()
+    writer.writing = None
+    lane.queue.put(eio_packet.Packet(eio_packet.MESSAGE, 'first'))  # one waits
     assert write_now(lane, eio_packet.Packet(eio_packet.MESSAGE, 'second')) is False
     lane.queue = OutboundQueue()
     lane.upgrading = True  # still on long-polling

@@ -12,14 +12,14 @@ switches, N frames built and N writes. Here:
   one non-blocking write from the emitting greenlet (:func:`write_now`); what the
   kernel does not take goes first in the socket's queue (a :class:`Remainder`), so
   the order of each socket is kept;
-* its writer (:func:`writer`, in place of python-engineio's) writes everything it
-  finds queued in one write.
+* its writer (a :class:`Lane`, in place of python-engineio's writer greenlet) runs
+  only while something is queued, and writes everything it finds there in one write.
 
 Long-polling sessions, sessions upgrading to a WebSocket and sockets under TLS keep
 python-engineio's path.
 """
+import gevent
 import gevent.ssl
-from engineio import exceptions
 from engineio.socket import Socket
 from geventwebsocket.websocket import Header, WebSocket
 
@@ -62,15 +62,16 @@ def raw_socket_of(ws):
 def write_now(engineio_socket, pkt):
     """Write ``pkt`` to ``engineio_socket``'s WebSocket now if nothing is before it;
     False when it must go through the socket's queue."""
-    raw = getattr(engineio_socket, 'tgext_raw_socket', None)
-    if raw is None or engineio_socket.upgrading or engineio_socket.closing:
+    lane = getattr(engineio_socket, 'tgext_lane', None)
+    if lane is None or lane.raw is None or lane.writing is not None \
+            or engineio_socket.upgrading or engineio_socket.closing:
         return False
     queue = engineio_socket.queue
-    if queue.in_hand or queue.queue:
+    if queue.queue:
         return False
     frame = frame_of(pkt)
     try:
-        written = raw.send(frame)
+        written = lane.raw.send(frame)
     except BlockingIOError:
         written = 0
     except OSError:  # closed under us: the queue's path ends the session as it does
@@ -80,30 +81,65 @@ def write_now(engineio_socket, pkt):
     return True
 
 
-def writer(engineio_socket, ws):
-    """python-engineio's WebSocket writer, writing what it finds queued in one write
-    (``engineio.socket.Socket._websocket_handler``'s ``writer``)."""
-    raw = raw_socket_of(ws)
-    engineio_socket.tgext_raw_socket = raw
-    try:
-        while True:
-            try:
-                packets = engineio_socket.poll()
-            except exceptions.QueueEmpty:  # nothing, not even a ping, for too long
-                break
-            if not packets:
-                break
-            try:
-                ws._sock.raw_write(b''.join(frame_of(pkt) for pkt in packets))
-            except Exception:
-                break
-    finally:
-        engineio_socket.tgext_raw_socket = None
-        ws.close()
+class Lane:
+    """What writes to a WebSocket, in place of python-engineio's writer greenlet
+    (``engineio.socket.Socket._websocket_handler``'s ``writer``): a greenlet only while
+    the socket's queue has something, which writes all it finds there at once, and
+    ends the WebSocket with the session (the queue's ``None``). An idle WebSocket
+    holds no writer greenlet.
+    """
+
+    def __init__(self, engineio_socket, ws):
+        self.socket = engineio_socket
+        self.ws = ws
+        self.raw = raw_socket_of(ws)
+        self.writing = None  # the greenlet writing the queue, while it has something
+        self.ended = False
+        engineio_socket.tgext_lane = self
+        engineio_socket.queue.on_put = self.wake
+        self.wake()
+
+    def wake(self):
+        """Start writing what is queued, unless it is being written."""
+        if self.writing is None and not self.ended and self.socket.queue.qsize():
+            self.writing = gevent.spawn(self._write_queued)
+
+    def join(self, timeout=None):
+        """Wait for what is being written (python-engineio joins its writer)."""
+        writing = self.writing
+        if writing is not None:
+            writing.join(timeout)
+
+    def _write_queued(self):
+        queue = self.socket.queue
+        try:
+            while queue.qsize():
+                packets = queue.take_all()
+                frames = [frame_of(pkt) for pkt in packets if pkt is not None]
+                if frames:
+                    self.ws._sock.raw_write(b''.join(frames))
+                queue.written()
+                if packets[-1] is None:  # the session is over
+                    break
+            else:
+                return
+        except Exception:  # the peer is gone, or the WebSocket closed under us
+            pass
+        finally:
+            self.writing = None
+        self.end()
+
+    def end(self):
+        """No more writing: close the WebSocket."""
+        self.ended = True
+        self.raw = None
+        self.socket.queue.on_put = None
+        self.ws.close()
 
 
 def is_engineio_writer(target):
-    """Whether ``target`` is the writer python-engineio starts for a WebSocket."""
+    """Whether ``target`` is the writer python-engineio starts for a WebSocket (the
+    server starts a :class:`Lane` instead)."""
     return getattr(target, '__code__', None) is _ENGINEIO_WRITER
 
 

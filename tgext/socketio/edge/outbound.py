@@ -26,6 +26,7 @@ class OutboundQueue(JoinableQueue):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.on_put = None  # called after each put (a WebSocket's lane wakes its writer)
         self.bytes = 0
         self.in_hand = 0  # taken by the transport, not yet known to be written
         self.largest = 0  # the largest packet put in since the queue was last empty
@@ -35,18 +36,32 @@ class OutboundQueue(JoinableQueue):
         self.bytes += size
         self.largest = max(self.largest, size)
         super().put(item, block, timeout)
+        if self.on_put is not None:
+            self.on_put()
 
     def get(self, block=True, timeout=None):
         if block:  # the transport wrote what it took before
-            self.bytes -= COPIES * self.in_hand
-            self.in_hand = 0
-            if not self.queue:
-                self.largest = 0
+            self.written()
         item = super().get(block, timeout)
         size = size_of(item)
         self.in_hand += size
         self.bytes += (COPIES - 1) * size
         return item
+
+    def take_all(self):
+        """Everything queued, taken by a writer (up to the ``None`` that ends a session)."""
+        taken = []
+        while self.queue and (not taken or taken[-1] is not None):
+            taken.append(self.get(block=False))
+            self.task_done()
+        return taken
+
+    def written(self):
+        """What the transport took is written."""
+        self.bytes -= COPIES * self.in_hand
+        self.in_hand = 0
+        if not self.queue:
+            self.largest = 0
 
     def drop_queued(self):
         """Free what is queued now (what is being written cannot be taken back)."""

@@ -126,8 +126,7 @@ class EngineIOServer(engineio.Server):
             engineio_socket.tgext_ping_timer = timer
             return timer
         if fastlane.is_engineio_writer(target):
-            return super().start_background_task(fastlane.writer,
-                                                 *fastlane.writer_arguments(target))
+            return fastlane.Lane(*fastlane.writer_arguments(target))
         return super().start_background_task(target, *args, **kwargs)
 
     def stop_ping_timer(self, sid):
