@@ -5,8 +5,10 @@ action), the app's runtime is used: its history store gives each publication
 its position, and its server delivers it. Elsewhere (a script, a cron job, a
 worker) a write-only connection to the backend URL is opened and kept.
 """
+import contextlib
 import functools
 import json
+import time
 import weakref
 
 import gevent.lock
@@ -65,14 +67,14 @@ def publish_to(target, channel, data, namespace, event=None, immediate=False):
 
 def _send(target, channel, data, namespace, event):
     size, seconds = target.policy.limits(channel)
-    with target.turn(channel):  # offsets reach this process's bus in their order
-        try:
+    try:
+        with target.turn(channel):  # offsets reach this process's bus in their order
             position = target.record(channel, data, size, seconds)
             target.emit(event or target.publication_event, (data, channel, position),
                         namespace=namespace, room=room(channel))
-        except Exception:
-            target.failures += 1
-            raise
+    except Exception:
+        target.failures += 1
+        raise
     return position
 
 
@@ -115,6 +117,12 @@ class _Target:
     """Where publications go: a history store, a policy, and ``send(event, data, namespace,
     room)`` (a server's emit in an app, a write-only manager's elsewhere)."""
 
+    #: Seconds the backend may leave this process's publications unanswered before the
+    #: next ones raise :class:`PublishError` at once, unsent, instead of queueing behind
+    #: them: a paused or stuck backend (Redis ``CLIENT PAUSE``) holds the publications it
+    #: was given (up to their backend's patience), not every one made after them.
+    stall_after = 3.0
+
     def __init__(self, history, policy, send, publication_event):
         self.history = history
         self.record = history.append  # (channel, data, size, seconds) -> position
@@ -123,13 +131,40 @@ class _Target:
         self.publication_event = publication_event
         self.failures = 0  # publications the history store or the backend refused
         self._turns = weakref.WeakValueDictionary()  # a channel's lock lives while in use
+        self._out = 0  # publications handed to the backend, not answered yet
+        self._last_answer = 0.0  # when the backend last answered one (or was handed one)
 
+    @contextlib.contextmanager
     def turn(self, channel):
-        """A lock per channel (kept while in use) so that positions stay in bus order."""
+        """The turn of a publication to ``channel``: a lock per channel (kept while in use)
+        so that positions stay in bus order, waited for only while the backend answers."""
         lock = self._turns.get(channel)
         if lock is None:
             lock = self._turns[channel] = gevent.lock.RLock()
-        return lock
+        while not lock.acquire(timeout=self._refuse_if_stalled(channel)):
+            pass  # the backend answered meanwhile: wait on, in line
+        try:
+            self._refuse_if_stalled(channel)
+            if not self._out:
+                self._last_answer = time.monotonic()
+            self._out += 1
+            try:
+                yield
+            finally:
+                self._out -= 1
+                self._last_answer = time.monotonic()
+        finally:
+            lock.release()
+
+    def _refuse_if_stalled(self, channel):
+        """Raise :class:`PublishError` if the backend owes answers for over ``stall_after``
+        seconds, else return the seconds it may still stay silent."""
+        silence = time.monotonic() - self._last_answer if self._out else 0.0
+        if silence > self.stall_after:
+            raise PublishError('the backend has answered none of the %d publications it was '
+                               'given for %.1f s: not sending this one to %r'
+                               % (self._out, silence, channel))
+        return self.stall_after - silence + 0.01
 
 
 _stores = weakref.WeakKeyDictionary()  # runtime -> its app's history store
