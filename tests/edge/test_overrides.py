@@ -10,11 +10,12 @@ import inspect
 
 import engineio
 import engineio.socket
-import gevent.queue
 import geventwebsocket.handler
 import geventwebsocket.websocket
 import pytest
 import socketio
+
+from tgext.socketio.edge.outbound import OutboundQueue
 
 # (owner, attribute, the leading parameters after self we rely on, or None for "exists")
 INTERNALS = [
@@ -25,8 +26,6 @@ INTERNALS = [
     (engineio.Server, 'send_packet', ['sid', 'pkt']),
     (engineio.socket.Socket, '_websocket_handler', ['ws']),
     (engineio.socket.Socket, 'poll', []),
-    (gevent.queue.JoinableQueue, 'get', ['block', 'timeout']),
-    (gevent.queue.JoinableQueue, 'put', ['item', 'block', 'timeout']),
     (engineio.socket.Socket, '_send_ping', []),
     (engineio.socket.Socket, 'send', ['pkt']),
     (engineio.socket.Socket, 'close', ['wait', 'abort', 'reason']),
@@ -85,14 +84,14 @@ def test_a_socket_takes_its_queue_from_the_server_and_polls_it_blocking_first():
     with one blocking ``get`` and then non-blocking ones, coming back once they are written."""
     taken = []
 
-    class Queue(gevent.queue.JoinableQueue):
+    class Queue(OutboundQueue):
         def get(self, block=True, timeout=None):
             taken.append(block)
             return super().get(block, timeout)
 
     class Server(engineio.Server):
-        def create_queue(self, *args, **kwargs):
-            return Queue(*args, **kwargs)
+        def create_queue(self):
+            return Queue()
     eio_socket = engineio.socket.Socket(Server(async_mode='gevent'), 'sid')
     assert isinstance(eio_socket.queue, Queue)
     eio_socket.queue.put(engineio.packet.Packet(engineio.packet.NOOP))

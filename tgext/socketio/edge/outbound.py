@@ -15,38 +15,86 @@ could not hold one as large as the largest of that backlog
 (:attr:`OutboundQueue.largest`, forgotten each time the transport finds the queue
 empty).
 """
-from gevent.queue import JoinableQueue
+import collections
+import time
+
+from gevent.event import Event
+from gevent.queue import Empty
 
 #: The copies of a packet the server holds while it is being made or written.
 COPIES = 3
 
 
-class OutboundQueue(JoinableQueue):
-    """A client's packet queue that knows how many bytes wait in it (``bytes``)."""
+class OutboundQueue:
+    """A client's packet queue that knows how many bytes wait in it (``bytes``).
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    What python-engineio asks of gevent's ``JoinableQueue`` (``put``, ``get`` raising
+    ``gevent.queue.Empty``, ``task_done``, ``join``, ``qsize``) in one deque: the
+    events a transport waits on exist only while it waits (an idle WebSocket's
+    writer never does, see :mod:`.fastlane`).
+    """
+
+    def __init__(self):
+        self.queue = collections.deque()
         self.on_put = None  # called after each put (a WebSocket's lane wakes its writer)
         self.bytes = 0
         self.in_hand = 0  # taken by the transport, not yet known to be written
         self.largest = 0  # the largest packet put in since the queue was last empty
+        self._arrived = None  # set by the next put, while a transport waits for one
+        self._unfinished = 0  # put and not yet marked done (python-engineio joins)
+        self._all_done = None  # set once nothing is unfinished, while someone joins
+
+    def qsize(self):
+        return len(self.queue)
 
     def put(self, item, block=True, timeout=None):
         size = size_of(item)
         self.bytes += size
         self.largest = max(self.largest, size)
-        super().put(item, block, timeout)
+        self.queue.append(item)
+        self._unfinished += 1
+        if self._arrived is not None:
+            self._arrived.set()
         if self.on_put is not None:
             self.on_put()
 
     def get(self, block=True, timeout=None):
         if block:  # the transport wrote what it took before
             self.written()
-        item = super().get(block, timeout)
+            self._wait_for_one(timeout)
+        elif not self.queue:
+            raise Empty()
+        item = self.queue.popleft()
         size = size_of(item)
         self.in_hand += size
         self.bytes += (COPIES - 1) * size
         return item
+
+    def _wait_for_one(self, timeout):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.queue:
+            if self._arrived is None or self._arrived.is_set():
+                self._arrived = Event()
+            arrived = self._arrived
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0 or not arrived.wait(left):
+                raise Empty()
+        self._arrived = None
+
+    def task_done(self):
+        self._unfinished -= 1
+        self._tell_if_all_done()
+
+    def _tell_if_all_done(self):
+        if self._unfinished <= 0 and self._all_done is not None:
+            self._all_done.set()
+
+    def join(self, timeout=None):
+        """Wait until every item put was marked done."""
+        if self._unfinished > 0:
+            if self._all_done is None:
+                self._all_done = Event()
+            self._all_done.wait(timeout)
 
     def take_all(self):
         """Everything queued, taken by a writer (up to the ``None`` that ends a session)."""
@@ -65,8 +113,10 @@ class OutboundQueue(JoinableQueue):
 
     def drop_queued(self):
         """Free what is queued now (what is being written cannot be taken back)."""
+        self._unfinished -= len(self.queue)
         self.queue.clear()
         self.bytes = COPIES * self.in_hand
+        self._tell_if_all_done()
 
 
 def size_of(eio_packet):

@@ -109,10 +109,10 @@ class EngineIOServer(engineio.Server):
             if self.sessions_per_address[address] <= 0:
                 del self.sessions_per_address[address]
 
-    def create_queue(self, *args, **kwargs):
+    def create_queue(self):
         """A client's packet queue that counts its bytes (python-engineio makes one per
         socket)."""
-        return OutboundQueue(*args, **kwargs)
+        return OutboundQueue()
 
     def start_background_task(self, target, *args, **kwargs):
         if getattr(target, '__func__', None) is engineio.socket.Socket._send_ping:
