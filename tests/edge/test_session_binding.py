@@ -132,3 +132,29 @@ def test_jsonp_polling_is_served_only_when_enabled(enabled, status):
                           extra_environ={'tgext.socketio.in_process': True})
     assert answer.status_int == status
     assert ('___eio[0]("0{' in answer.text) is enabled
+
+
+def test_an_allow_only_namespace_cannot_be_entered_through_a_stolen_sid():
+    """bob, logged in, holds a session on /features; his sid, replayed without his cookie
+    (from his address or another), cannot open the private namespace (``allow_only``
+    logged-in users), while bob opens it through his own session."""
+    app = start_app(['-m', 'tests.sample_apps.everything'])
+    try:
+        http = requests.Session()
+        http.cookies.set(*login(app.url, 'bob', 'builder')['Cookie'].split('=', 1))
+        bob = socketio.Client(reconnection=False, http_session=http)
+        bob.connect(app.url, namespaces=['/features'], socketio_path='socketio',
+                    transports=['polling'], wait_timeout=10)
+        stolen = app.url + '/socketio/?EIO=4&transport=polling&sid=' + bob.eio.sid
+        for thief in (requests.Session(), http_from('127.0.0.2')):
+            refused = thief.post(stolen, data='40/private,', timeout=10)
+            assert (refused.status_code, refused.text) == \
+                (400, 'this session belongs to another client')
+        assert bob.call('whoami', namespace='/features', timeout=10)['session'] == 'bob'
+        bob.disconnect()
+        bob.connect(app.url, namespaces=['/private'], socketio_path='socketio',
+                    transports=['polling'], wait_timeout=10)
+        assert bob.call('hello', namespace='/private', timeout=10) == 'hello bob'
+        bob.disconnect()
+    finally:
+        app.stop()
