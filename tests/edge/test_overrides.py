@@ -47,6 +47,7 @@ INTERNALS = [
     (geventwebsocket.websocket.WebSocket, 'read_frame', []),
     (geventwebsocket.websocket.WebSocket, 'receive', []),
     (geventwebsocket.websocket.WebSocket, 'close', ['code', 'message']),
+    (geventwebsocket.websocket.WebSocket, 'current_app', None),
     (geventwebsocket.websocket.Header, 'mask_payload', ['payload']),
     (geventwebsocket.websocket.Header, 'encode_header', ['fin', 'opcode', 'mask', 'length',
                                                          'flags']),
@@ -61,6 +62,8 @@ def test_the_internal_we_build_on_is_still_there(owner, name, parameters):
     member = inspect.getattr_static(owner, name, None)
     assert member is not None, '%s.%s is gone: see tgext.socketio.edge' % (
         owner.__name__, name)
+    if parameters is None:
+        return
     function = getattr(owner, name)
     found = [p for p in inspect.signature(function).parameters if p != 'self']
     assert found[:len(parameters)] == parameters, '%s.%s%s changed' % (

@@ -9,7 +9,8 @@ gevent-websocket's ``WebSocket`` is made safe for hostile clients
 (:class:`BoundedWebSocket`): it reads a message's length from the frame
 header and refuses one over ``max_http_buffer_size`` with close code 1009
 before reading it, unmasks and validates a payload in C instead of a Python
-loop per byte, sends the close code it is given (gevent-websocket drops it),
+loop per byte, has no WebSocketApplication to tell of a close (gevent-websocket makes
+a class for that on every disconnect), sends the close code it is given (gevent-websocket drops it),
 and lets other greenlets run before each message it reads, so that a client
 whose frames are all buffered cannot hold the process for itself.
 The handler asks the application (``websocket_refusal(environ)``) whether
@@ -115,6 +116,12 @@ class BoundedWebSocket(WebSocket):
             payload = header.unmask_payload(payload)
         return header, payload
 
+    @property
+    def current_app(self):
+        """Nothing to tell of a close: gevent-websocket's defines a class each time it is
+        asked (on every disconnect) for the WebSocketApplication we do not use."""
+        return _NO_APPLICATION
+
     def validate_utf8(self, payload):
         """Nothing here: decoding the whole message (in C) rejects invalid UTF-8 with
         close code 1007; gevent-websocket's validator is a Python loop per byte."""
@@ -134,6 +141,14 @@ class BoundedWebSocket(WebSocket):
         finally:
             self.closed = True
             self.stream = self.raw_write = self.raw_read = self.environ = None
+
+
+class _NoApplication:
+    def on_close(self, *args):
+        pass
+
+
+_NO_APPLICATION = _NoApplication()
 
 
 class SocketIOHandler(WebSocketHandler):
