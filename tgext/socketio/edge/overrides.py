@@ -329,10 +329,14 @@ class Server(socketio.Server):
     def _send_eio_packet(self, eio_sid, eio_pkt):
         """python-socketio's (one packet for every recipient of a broadcast), written at
         once where nothing waits (:mod:`.fastlane`)."""
-        if self._keeps_up(eio_sid, size_of(eio_pkt)):
-            self.counters.deliveries += 1
-            if not fastlane.write_now(self.eio.sockets.get(eio_sid), eio_pkt):
-                super()._send_eio_packet(eio_sid, eio_pkt)
+        engineio_socket = self.eio.sockets.get(eio_sid)
+        if engineio_socket is None or engineio_socket.queue.bytes or self._dropping \
+                or self._backlogged_since:  # else nothing waits, for anyone: it keeps up
+            if not self._keeps_up(eio_sid, size_of(eio_pkt)):
+                return
+        self.counters.deliveries += 1
+        if not fastlane.write_now(engineio_socket, eio_pkt):
+            super()._send_eio_packet(eio_sid, eio_pkt)
 
     def _send_packet(self, eio_sid, pkt):
         """python-socketio's, encoding first: what it adds to the client's queue is weighed
