@@ -54,10 +54,10 @@ def on_presence(subscribe, keypath, namespace=None):
     """Keep the list at ``keypath`` equal to the members of a presence channel.
 
     The widget subscribes with ``subscribe`` (``('room', '1')``), asks
-    ``('presence', channel)`` once acknowledged and sets the list, then adds
-    the member of each ``presence_join`` of that channel (unless its ``id`` is
-    there) and removes by ``id`` the member of each ``presence_leave``. After
-    every reconnection it asks again.
+    ``('presence', channel)`` once acknowledged and sets the list, then applies
+    each ``presence_diff`` of that channel: removes by ``id`` the members of its
+    ``leaves``, and puts each member of its ``joins`` in place of the one with
+    its ``id``, or at the end. After every reconnection it asks again.
     """
     if isinstance(subscribe, str):
         subscribe = (subscribe,)

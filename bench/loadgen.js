@@ -14,10 +14,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // One Socket.IO connection to one namespace, with acks and an event callback.
 class Connection {
-  constructor(namespace, onEvent, base = baseUrl) {
+  constructor(namespace, onEvent, base = baseUrl, headers = {}) {
     this.base = base;
     this.namespace = namespace;
     this.onEvent = onEvent;
+    this.headers = headers;
     this.acks = new Map();
     this.nextAck = 0;
   }
@@ -25,7 +26,7 @@ class Connection {
   open() {
     const url = this.base.replace(/^http/, 'ws') + '/socketio/?EIO=4&transport=websocket';
     return new Promise((resolve, reject) => {
-      const ws = this.ws = new WebSocket(url, { perMessageDeflate: false });
+      const ws = this.ws = new WebSocket(url, { perMessageDeflate: false, headers: this.headers });
       ws.on('error', reject);
       ws.on('message', (raw) => {
         const text = raw.toString();
@@ -35,10 +36,7 @@ class Connection {
         const body = text.slice(text.indexOf(',', 2) + 1);
         if (text[1] === '0') return resolve(this);
         if (text[1] === '4') return reject(new Error('connect error ' + body));
-        if (text[1] === '2') {
-          const [event, ...args] = JSON.parse(body);
-          return this.onEvent && this.onEvent(event, args);
-        }
+        if (text[1] === '2') return this.onEvent && this.received(body);
         if (text[1] === '3') {
           const bracket = body.indexOf('[');
           const id = Number(body.slice(0, bracket));
@@ -48,6 +46,13 @@ class Connection {
         }
       });
     });
+  }
+
+  // An event: its name and arguments to onEvent (a connection that only counts events may
+  // replace this, and parse nothing).
+  received(body) {
+    const [event, ...args] = JSON.parse(body);
+    this.onEvent(event, args);
   }
 
   emit(event, ...args) {
@@ -65,12 +70,14 @@ class Connection {
   close() { this.ws.terminate(); }
 }
 
-async function openMany(count, namespace, onEvent, concurrency = 50, base = baseUrl) {
+// headersOf(i): the HTTP headers of the i-th connection's handshake.
+async function openMany(count, namespace, onEvent, concurrency = 50, base = baseUrl,
+                        headersOf = () => ({})) {
   const connections = [];
   for (let start = 0; start < count; start += concurrency) {
     const batch = [];
     for (let i = start; i < Math.min(count, start + concurrency); i++) {
-      batch.push(new Connection(namespace, onEvent, base).open());
+      batch.push(new Connection(namespace, onEvent, base, headersOf(i)).open());
     }
     connections.push(...(await Promise.all(batch)));
   }
@@ -199,6 +206,54 @@ async function fanout() {
   };
 }
 
+// N subscribers fill room-1, each a member of its own (the chat's uid cookie): the seconds from
+// the first subscription until every one is subscribed and told. On a presence channel the
+// publisher, subscribed first, waits until the presence_diff events have told it of every
+// member, then publishes: a socket gets the room's events in order, so a publication that
+// reached everyone comes after the last diff. On an ordinary channel it publishes once all are
+// subscribed. Gives up after `timeout` seconds (fill_s null, `lost` not told).
+async function presence() {
+  const subscribers = num('subscribers', 1000);
+  let reached = 0;
+  let diffs = 0;
+  const onEvent = (event) => {
+    if (event === 'publication') reached++;
+    else if (event === 'presence_diff') diffs++;
+  };
+  const uid = (i) => ({ Cookie: 'chat_uid=' + (i + 1).toString(16).padStart(8, '0') });
+  const subs = await openMany(subscribers, '/chat', onEvent, 50, baseUrl, uid);
+  // they count events by name: one node process parsing every member's copy of each diff
+  // would be the bottleneck of the run
+  subs.forEach((c) => { c.received = (body) => onEvent(body.slice(2, body.indexOf('"', 2))); });
+  const members = new Set();
+  const publisher = await new Connection('/chat', (event, args) => {
+    onEvent(event);
+    if (event !== 'presence_diff') return;
+    args[0].joins.forEach((member) => members.add(member.id));
+    args[0].leaves.forEach((member) => members.delete(member.id));
+  }, baseUrl, uid(-1)).open();
+  await publisher.call('subscribe', 'room', '1');
+  const [stats] = await publisher.call('presence_stats', 'room-1');
+  const isPresence = !stats.error;
+  const deadline = nowMs() + num('timeout', 120) * 1000;
+  const cpuBefore = process.cpuUsage();
+  const start = nowMs();
+  for (let first = 0; first < subs.length && nowMs() < deadline; first += 200) {
+    await Promise.race([sleep(deadline - nowMs()), Promise.all(
+      subs.slice(first, first + 200).map((c) => c.call('subscribe', 'room', '1')))]);
+  }
+  const subscribedSeconds = (nowMs() - start) / 1000;
+  while (isPresence && members.size <= subscribers && nowMs() < deadline) await sleep(5);
+  publisher.emit('user_message', 'filled');
+  while (reached <= subscribers && nowMs() < deadline) await sleep(5);
+  const filled = reached > subscribers ? (nowMs() - start) / 1000 : null;
+  const cpu = process.cpuUsage(cpuBefore);
+  subs.concat([publisher]).forEach((c) => c.close());
+  return { subscribers, presence: isPresence, fill_s: filled, subscribed_s: subscribedSeconds,
+    lost: subscribers + 1 - reached, presence_frames: diffs,
+    loadgen_cpu_s: (cpu.user + cpu.system) / 1e6 };
+}
+
 // C clients, each: ping -> wait pong -> again, for S seconds.
 async function roundtrip() {
   const clients = num('clients', 50);
@@ -263,7 +318,7 @@ async function page() {
   return { requests, failures, requests_per_s: requests / ((nowMs() - start) / 1000) };
 }
 
-const scenarios = { fanout, roundtrip, idle, page };
+const scenarios = { fanout, roundtrip, idle, page, presence };
 scenarios[scenario]().then((result) => {
   if (result) process.stdout.write(JSON.stringify(result) + '\n');
   process.exit(0);

@@ -8,7 +8,7 @@ python bench/our_app.py --port N [--backend URL] [--history RULES] [--presence P
 gives positions (the baseline of the history rows of ``make bench``).
 ``--presence``: the chat's presence channels, space-separated glob patterns (default none:
 the fan-out rooms are ordinary channels); ``room-*`` (the chat example's) makes the rooms the
-fan-out scenarios subscribe to presence channels (the presence row of ``make bench``).
+fan-out scenarios subscribe to presence channels (the presence rows of ``make bench``).
 """
 from gevent import monkey
 

@@ -2,13 +2,14 @@
 import statistics
 
 OURS, BASELINE, REFERENCE = 'tgext.socketio', 'python-socketio', 'node socket.io'
-LOWER_IS_BETTER = {'rss_kib_per_connection', 'p99_ms', 'commit_p50_ms'}
+LOWER_IS_BETTER = {'rss_kib_per_connection', 'p99_ms', 'commit_p50_ms', 'fill_s'}
 UNITS = {'deliveries_per_s': 'deliveries/s', 'round_trips_per_s': 'round trips/s',
          'rss_kib_per_connection': 'KiB RSS per connection (lower is better)',
          'requests_per_s': 'pages/s (baseline: the same markup without widgets)',
          'p99_ms': 'ms round-trip p99 of 50 clients (lower is better)',
          'commit_p50_ms': 'ms from before the commit to the subscriber, p50 (lower is better)',
-         'rows_per_s': 'rows/s of one commit, its publication included'}
+         'rows_per_s': 'rows/s of one commit, its publication included',
+         'fill_s': 's until all are subscribed and told of every member (lower is better)'}
 
 
 def _median(rows, key):

@@ -9,10 +9,9 @@ baseline measured in the same run) and benchmarks.png into --out, and prints the
 node reference runs the single-process socket scenarios only (no Redis bus, no pages). The
 history rows compare tgext.socketio with its default history against the same app keeping none
 (``socketio.history = *:0:0``, its baseline): their ratio is what keeping history costs. The
-presence row compares the app whose fan-out room is a presence channel (every subscriber's
-join told to the room, as in the chat example) with the same app where it is an ordinary
-channel, as in every other row (presence joins cost O(n²) frames: 5,000 subscribers do not
-finish subscribing in 10 minutes).
+presence rows compare the app whose fan-out room is a presence channel (the joins told to the
+room, as in the chat example) with the same app where it is an ordinary channel, as in every
+other row: what presence costs the fan-out, and the filling of a 5,000-member channel.
 ``--against REV`` compares every row with tgext.socketio as it was at git revision REV (a
 copy of that revision's tree, served the same way) instead of the row's baseline: did a change
 move the numbers? (Write its table elsewhere than docs/benchmarks with ``--out``.)
@@ -61,8 +60,9 @@ LIVE_SCENARIOS = {'live': {PUBLISH_AFTER_COMMIT: 'publish'},  # scenario -> {sys
                   'bulk': {NO_LIVE_MODEL: 'bulk-plain'}}
 LIVE_MODES = {'live': 'live', 'bulk': 'bulk-live'}  # ours (or ours at a revision)
 PRESENCE_ROW = 'fan-out 1,000, presence on / off'
-# Rows where ours runs with extra arguments: in the presence row, the rooms are presence channels.
-OURS_ARGUMENTS = {PRESENCE_ROW: ['--presence', 'room-*']}
+PRESENCE_FILL_ROW = 'presence channel of 5,000 members fills'
+# Rows where ours runs with extra arguments: in the presence rows, the rooms are presence channels.
+OURS_ARGUMENTS = dict.fromkeys([PRESENCE_ROW, PRESENCE_FILL_ROW], ['--presence', 'room-*'])
 ENVIRONMENTS = {}  # system -> environment variables of its server processes
 COMPARED = tuple(SYSTEMS)  # (ours, baseline, reference): the first is ours, the second the baseline
 HISTORY = (report.OURS, HISTORY_OFF)  # ours with the default history / the same without
@@ -112,6 +112,10 @@ def scenarios(quick):
         (PRESENCE_ROW, 'fanout',
          {'subscribers': scale(1000, 300), 'messages': scale(100, 5)}, 1, 'deliveries_per_s',
          PRESENCE),
+        # Issue #20: 5,000 users subscribe to room-1 until all are subscribed and every one told
+        # of every member (its presence_diff events), against the same subscriptions to an
+        # ordinary channel.
+        (PRESENCE_FILL_ROW, 'presence', {'subscribers': scale(5000, 300)}, 1, 'fill_s', PRESENCE),
         # Issue #19: the chat's room as 1,000 Socket.IO subscribers against 1,000 event streams
         # (GET /events/room/1) of the same app; and what an idle one of each holds.
         ('fan-out 1,000, Socket.IO / SSE', 'fanout',
@@ -247,7 +251,7 @@ def requests_warm_up(url, scenario, system):
     """One short run first, so that lazily built objects are not measured."""
     if scenario == 'page':
         loadgen('page', url, {'seconds': 0.3, 'concurrency': 2, 'path': page_path(system)})
-    elif scenario in ('fanout', 'roundtrip', 'flood'):
+    elif scenario in ('fanout', 'roundtrip', 'flood', 'presence'):
         loadgen('roundtrip', url, {'clients': 2, 'seconds': 0.2})
 
 

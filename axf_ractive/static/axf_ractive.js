@@ -308,29 +308,43 @@
 
   // A presence binding keeps the list at its keypath equal to the channel's members. It
   // subscribes itself (a second subscription of the same connection is harmless), asks
-  // ('presence', channel) once acknowledged and sets the list; then it adds the member of
-  // each presence_join of the channel unless its id is there, and removes by id the member
-  // of each presence_leave. Events that arrive while it waits for the list are applied
-  // after it, in order (replaying one the list already reflects changes nothing). After
-  // every reconnection it subscribes and asks again: members came and went meanwhile.
+  // ('presence', channel) once acknowledged and sets the list; then it applies each
+  // presence_diff of the channel: drops by id the members of its leaves (an absent one: no
+  // change), and puts each member of its joins in place of the one with its id, or at the
+  // end. Diffs that arrive while it waits for the list are applied after it, in order
+  // (replaying one the list already reflects changes nothing). After every reconnection it
+  // subscribes and asks again: members came and went meanwhile.
   function bindPresence(ractive, binding, config) {
     var socket = socketFor(binding.namespace, config);
     var channel = null, waiting = null;
-    function change(event, member) {
-      var list = ractive.get(binding.keypath) || [];
-      var others = list.filter(function (item) { return !(item && item.id === member.id); });
-      if (event === 'presence_leave' && others.length < list.length) {
-        ractive.set(binding.keypath, others);
-      } else if (event === 'presence_join' && others.length === list.length) {
-        ractive.set(binding.keypath, list.concat([member]));
+    function change(diff) {
+      var leaving = Object.create(null), joining = Object.create(null);
+      (diff.leaves || []).forEach(function (member) { leaving[member.id] = true; });
+      (diff.joins || []).forEach(function (member) { joining[member.id] = member; });
+      var before = ractive.get(binding.keypath) || [], list = [];
+      before.forEach(function (item) {
+        var id = item && item.id;
+        if (id in joining) {
+          list.push(joining[id]);
+          delete joining[id];
+        } else if (!(id in leaving)) {
+          list.push(item);
+        }
+      });
+      (diff.joins || []).forEach(function (member) {
+        if (member.id in joining) {
+          list.push(joining[member.id]);
+          delete joining[member.id];
+        }
+      });
+      if ((diff.joins || []).length || list.length !== before.length) {
+        ractive.set(binding.keypath, list);  // a leave of an absent member changes nothing
       }
     }
-    ['presence_join', 'presence_leave'].forEach(function (event) {
-      socket.on(event, function (member, from) {
-        if (from !== channel || !member) return;
-        if (waiting) waiting.push([event, member]);
-        else change(event, member);
-      });
+    socket.on('presence_diff', function (diff, from) {
+      if (from !== channel || !diff) return;
+      if (waiting) waiting.push(diff);
+      else change(diff);
     });
     function ask() {
       socket.emit('presence', channel, function (members) {
@@ -340,7 +354,7 @@
           return rejected(ractive, config, ['presence', channel], members);
         }
         ractive.set(binding.keypath, members);
-        arrived.forEach(function (pair) { change(pair[0], pair[1]); });
+        arrived.forEach(change);
         mark(config.id, 'axf-ractive-disconnected', false);
         ractive.fire('presence', channel, members);
       });

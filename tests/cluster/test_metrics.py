@@ -33,8 +33,9 @@ def test_counters_after_traffic(deployment):
     before = scrape(app)
     clients = [client(app.url, '/chat') for _ in range(3)]
     try:
-        for sio, _ in clients:
+        for sio, recorder in clients:  # each told of its own join: one diff each
             assert sio.call('subscribe', ('room', '5'), namespace='/chat', timeout=10) == 'room-5'
+            recorder.wait_for('presence_diff')
         for number in range(4):
             assert clients[0][0].call('post', ('room-5', 'm%d' % number), namespace='/chat',
                                       timeout=10) is True
@@ -46,10 +47,10 @@ def test_counters_after_traffic(deployment):
         # 3 subscribes + 4 posts (presence requests are events too: none here)
         assert after['tgext_socketio_events_in_total'] - before['tgext_socketio_events_in_total'] \
             == 7
-        # 4 publications + 3 presence joins (anonymous: one member per connection)
+        # 4 publications + 3 presence diffs (anonymous: one member per connection)
         assert after['tgext_socketio_events_out_total'] - \
             before['tgext_socketio_events_out_total'] == 4 + 3
-        # each publication to 3 clients; joins: the 1st to 1, the 2nd to 2, the 3rd to 3
+        # each publication to 3 clients; diffs: the 1st to 1, the 2nd to 2, the 3rd to 3
         assert after['tgext_socketio_deliveries_total'] - \
             before['tgext_socketio_deliveries_total'] == 4 * 3 + 1 + 2 + 3
         assert after['tgext_socketio_slow_client_drops_total'] == 0
@@ -95,10 +96,11 @@ def test_every_counted_method_is_still_called_in_process():
         assert sio.call('subscribe', 'room', '2', namespace='/chat') == 'room-2'
         assert sio.call('post', 'room-2', 'hi', namespace='/chat') is True
         sio.wait_for('publication', namespace='/chat')
+        sio.wait_for('presence_diff', namespace='/chat')
         counted = samples(runtime)
         assert counted['connections'] == 1
         assert counted['events_in'] == 2
-        assert counted['events_out'] == 2           # the presence join, the publication
+        assert counted['events_out'] == 2           # the presence diff, the publication
         assert counted['deliveries'] == 2
         (server,) = runtime.servers_with('/chat')  # the console has its own
         eio_sid = next(iter(server.eio.sockets))

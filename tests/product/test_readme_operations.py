@@ -13,8 +13,8 @@ def test_presence_snippet(readme_app):  # noqa: F811
         for sio, _ in tabs:
             assert sio.call('subscribe', ('room', '1'), namespace='/room') == 'room-1'
         first, seen = tabs[0]
-        member, channel = seen.wait_for('presence_join')[0]
-        assert channel == 'room-1' and member['name'] == 'ann'
+        diff, channel = seen.wait_for('presence_diff')[0]
+        assert channel == 'room-1' and diff['joins'][0]['name'] == 'ann'
         members = first.call('presence', 'room-1', namespace='/room')
         assert sorted(m['name'] for m in members) == ['ann', 'guest']
         response = requests.get(readme_app.url + '/who/', params={'room': '1'}, timeout=10)

@@ -95,10 +95,14 @@ def test_tabs_of_a_user_are_one_member(app):
     gevent.sleep(0.3)
     assert observer.call('presence_stats', 'room-1', namespace='/chat') == \
         {'clients': 1, 'users': 1}
-    received = [(event, args[0]['id']) for event, args in _events(observer)
-                if event.startswith('presence_')]
-    assert received == [('presence_join', 'user0'), ('presence_join', 'user1'),
-                        ('presence_leave', 'user1')]
+    received = [args[0] for event, args in _events(observer) if event.startswith('presence_')]
+    assert changes(received) == [('joins', 'user0'), ('joins', 'user1'), ('leaves', 'user1')]
+
+
+def changes(diffs):
+    """``[(joins/leaves, member id)]`` of ``diffs``, in order."""
+    return [(kind, member['id']) for diff in diffs for kind in ('joins', 'leaves')
+            for member in diff[kind]]
 
 
 def _events(sio):
@@ -120,6 +124,40 @@ def test_only_subscribers_of_a_presence_channel_may_ask(app):
     assert sio.call('subscribe', 'plain', namespace='/chat') == 'plain'
     assert sio.call('presence_stats', 'plain', namespace='/chat')['error']['name'] == \
         'not_a_presence_channel'
+
+
+# -- real tier: one process, the official client ------------------------------------------
+
+def test_joins_within_a_window_reach_a_subscriber_as_one_diff():
+    """20 users subscribing within one window (``socketio.presence_window``, 1 s here) reach
+    a subscriber already there as one presence_diff: one frame, not 20; their leaves too."""
+    app = start_app(['-m', 'tests.sample_apps.presence_app'], env={'PRESENCE_WINDOW': '1'})
+    clients = []
+    try:
+        observer, seen = client(app.url, '/chat')
+        clients.append(observer)
+        assert observer.call('subscribe', ('room', '1'), namespace='/chat', timeout=10)
+        [(own, channel)] = seen.wait_for('presence_diff')
+        assert channel == 'room-1' and len(own['joins']) == 1 and own['leaves'] == []
+        tabs = [client(app.url, '/chat')[0] for _ in range(20)]
+        clients += tabs
+        for sio in tabs:  # all at once: their joins fall in one window
+            sio.emit('subscribe', ('room', '1'), namespace='/chat')
+        [_, (diff, channel)] = seen.wait_for('presence_diff', 2)
+        assert channel == 'room-1' and diff['leaves'] == []
+        assert len({member['id'] for member in diff['joins']}) == 20
+        assert observer.call('presence_stats', 'room-1', namespace='/chat',
+                             timeout=10) == {'clients': 21, 'users': 21}
+        for sio in tabs:
+            sio.emit('unsubscribe', 'room-1', namespace='/chat')
+        [*_, (diff, _)] = seen.wait_for('presence_diff', 3)
+        assert diff['joins'] == [] and len(diff['leaves']) == 20
+        time.sleep(1.5)  # a window later: nothing more
+        assert [event for event, _ in seen.events] == ['presence_diff'] * 3
+    finally:
+        for sio in clients:
+            sio.disconnect()
+        app.stop()
 
 
 # -- real tier: three processes on Redis ------------------------------------------------
@@ -183,8 +221,10 @@ def cluster():
     cluster.close()
 
 
-def presence_events(recorder, event):
-    return collections.Counter(args[0]['id'] for args in recorder.of(event))
+def presence_events(recorder, kind):
+    """How often each member was in the ``kind`` (joins/leaves) of the diffs received."""
+    return collections.Counter(member['id'] for diff, _ in recorder.of('presence_diff')
+                               for member in diff[kind])
 
 
 def wait_until(condition, timeout, message=''):
@@ -221,13 +261,13 @@ def test_ten_users_three_tabs_three_processes(cluster):
 
     # one join per user at each observer, not one per tab, heartbeats included (> 5 s)
     for _, recorder in observers:
-        wait_until(lambda r=recorder: set(presence_events(r, 'presence_join')) >= set(others),
+        wait_until(lambda r=recorder: set(presence_events(r, 'joins')) >= set(others),
                    10)
     time.sleep(6)
     for _, recorder in observers:
-        joins = presence_events(recorder, 'presence_join')
+        joins = presence_events(recorder, 'joins')
         assert all(joins[user] == 1 for user in others), joins
-        assert not recorder.of('presence_leave')
+        assert not presence_events(recorder, 'leaves')
 
     # user5 closes two of its three tabs: no leave; then the third: exactly one
     leaving = user_tabs['user5']
@@ -236,14 +276,14 @@ def test_ten_users_three_tabs_three_processes(cluster):
     wait_until(lambda: stats_everywhere(cluster, range(3)) == [(28, 10)] * 3, 10)
     time.sleep(1)
     for _, recorder in observers:
-        assert not recorder.of('presence_leave')
+        assert not presence_events(recorder, 'leaves')
     leaving[2][0].disconnect()
     wait_until(lambda: stats_everywhere(cluster, range(3)) == [(27, 9)] * 3, 10)
     for _, recorder in observers:
-        wait_until(lambda r=recorder: r.of('presence_leave'), 10)
+        wait_until(lambda r=recorder: presence_events(r, 'leaves'), 10)
     time.sleep(1)
     for _, recorder in observers:
-        assert presence_events(recorder, 'presence_leave') == {'user5': 1}
+        assert presence_events(recorder, 'leaves') == {'user5': 1}
 
     # kill -9 of process 2: users 1-3 (only there) leave once each, within 30 s
     killed_at = time.monotonic()
@@ -257,10 +297,10 @@ def test_ten_users_three_tabs_three_processes(cluster):
                'members of the killed process still there after 30 s')
     removed_after = time.monotonic() - killed_at
     for _, recorder in observers[:2]:
-        wait_until(lambda r=recorder: len(r.of('presence_leave')) >= 4, 5)
+        wait_until(lambda r=recorder: sum(presence_events(r, 'leaves').values()) >= 4, 5)
     time.sleep(6)  # a heartbeat later: nothing more
     for _, recorder in observers[:2]:
-        assert presence_events(recorder, 'presence_leave') == \
+        assert presence_events(recorder, 'leaves') == \
             {'user5': 1, 'user1': 1, 'user2': 1, 'user3': 1}
     answer = cluster.cli('presence', '--namespace', '/chat', 'room-1')
     assert (answer['clients'], answer['users'], answer['processes']) == (12, 6, 2)
@@ -296,10 +336,10 @@ def test_two_processes_on_other_backends(kind):
         assert (answer['clients'], answer['users'], answer['processes']) == (3, 2, 2)
         clients[1].disconnect()      # user1's tab on process 0: user1 stays
         clients[2].disconnect()      # and on process 1: user1 leaves, once
-        wait_until(lambda: seen.of('presence_leave'), 15)
+        wait_until(lambda: presence_events(seen, 'leaves'), 15)
         time.sleep(1)
-        assert presence_events(seen, 'presence_join')['user1'] == 1
-        assert presence_events(seen, 'presence_leave') == {'user1': 1}
+        assert presence_events(seen, 'joins')['user1'] == 1
+        assert presence_events(seen, 'leaves') == {'user1': 1}
     finally:
         for sio in clients:
             sio.disconnect()
@@ -334,47 +374,94 @@ class _FakeServer:
 
     def emit(self, event, data, to=None, namespace=None, ignore_queue=False):
         assert ignore_queue  # each process tells its own subscribers, never the bus
-        self.told.append((event, data[0]['id']))
+        diff, channel = data
+        assert (event, to, namespace) == ('presence_diff', 'channel:' + channel, '/chat')
+        self.told.append((channel, diff))
+
+    def diffs(self):
+        """``[(channel, join ids, leave ids)]`` told once the window is over, forgotten."""
+        gevent.sleep(WINDOW * 5)
+        told, self.told = self.told, []
+        return [(channel, [member['id'] for member in diff['joins']],
+                 [member['id'] for member in diff['leaves']]) for channel, diff in told]
+
+
+WINDOW = 0.02
+
+
+def _tracker(server, hooks=None):
+    from tgext.socketio.namespaces.hooks import Hooks
+    from tgext.socketio.pubsub.presence import PresenceTracker
+    return PresenceTracker(server, _FakeBus(), hooks or Hooks(), window=WINDOW)
 
 
 def test_tables_heartbeats_repair_and_expiry():
-    from tgext.socketio.namespaces.hooks import Hooks
-    from tgext.socketio.pubsub.presence import PresenceTracker
     server = _FakeServer()
-    tracker = PresenceTracker(server, _FakeBus(), Hooks())
+    tracker = _tracker(server)
     tracker.expiry = 0.2
     row = lambda *ids: [['/chat', 'room-1', {i: [{'id': i}, 1] for i in ids}]]  # noqa: E731
     tracker.add('/chat', 'room-1', 'sid-1', {'id': 'ann'})
     tracker._received({'kind': 'presence', 'host_id': 'b', 'full': False,
                        'rows': row('ann', 'bob')})
-    assert server.told == [('presence_join', 'ann'), ('presence_join', 'bob')]
+    assert server.diffs() == [('room-1', ['ann', 'bob'], [])]
     assert tracker.stats('/chat', 'room-1') == {'clients': 3, 'users': 2}
     # a heartbeat of b without bob (its leave delta was lost): bob leaves, ann stays
     tracker._received({'kind': 'presence', 'host_id': 'b', 'full': True, 'rows': row('ann')})
-    assert server.told[2:] == [('presence_leave', 'bob')]
+    assert server.diffs() == [('room-1', [], ['bob'])]
     tracker._received({'kind': 'presence', 'host_id': 'b', 'full': False,
                        'rows': row('ann', 'cid')})
-    assert server.told[3:] == [('presence_join', 'cid')]
+    assert server.diffs() == [('room-1', ['cid'], [])]
     # our own messages are ignored
     tracker._received({'kind': 'presence', 'host_id': 'here', 'full': True, 'rows': []})
     time.sleep(0.3)
     tracker._expire()  # b is silent: cid leaves once; ann is still here (sid-1)
-    assert server.told[4:] == [('presence_leave', 'cid')]
+    assert server.diffs() == [('room-1', [], ['cid'])]
     assert tracker.stats('/chat', 'room-1') == {'clients': 1, 'users': 1}
     tracker.remove('/chat', 'room-1', 'sid-1')
-    assert server.told[5:] == [('presence_leave', 'ann')]
+    assert server.diffs() == [('room-1', [], ['ann'])]
+
+
+def test_a_window_tells_each_channel_its_net_change_in_one_diff():
+    """Whatever came and went during a window is one presence_diff per channel (and one
+    ``presence_told``): the change since the last diff."""
+    from tgext.socketio.namespaces.hooks import Hooks
+    hooks, heard = Hooks(), []
+    hooks.add('presence_told', lambda *args: heard.append(args))
+    server = _FakeServer()
+    tracker = _tracker(server, hooks)
+    tracker.add('/chat', 'room-1', 'sid-ann', {'id': 'ann'})
+    tracker.add('/chat', 'room-1', 'sid-bob', {'id': 'bob'})
+    assert server.diffs() == [('room-1', ['ann', 'bob'], [])]
+    heard.clear()
+    for number in range(100):
+        tracker.add('/chat', 'room-1', 'sid-%d' % number, {'id': 'user%d' % number})
+    tracker.add('/chat', 'room-1', 'sid-cid', {'id': 'cid'})      # came and went: not told
+    tracker.remove('/chat', 'room-1', 'sid-cid')
+    tracker.remove('/chat', 'room-1', 'sid-bob')                  # went and came back renamed
+    tracker.add('/chat', 'room-1', 'sid-bob2', {'id': 'bob', 'name': 'Bob'})
+    tracker.remove('/chat', 'room-1', 'sid-ann')
+    tracker.add('/chat', 'room-2', 'sid-dan', {'id': 'dan'})
+    told = server.told  # the diffs themselves, once the window is over
+    assert server.diffs() == [
+        ('room-1', ['user%d' % number for number in range(100)] + ['bob'], ['ann']),
+        ('room-2', ['dan'], [])]
+    diff = told[0][1]
+    assert diff['joins'][-1] == {'id': 'bob', 'name': 'Bob'}
+    assert heard == [('/chat', diff, 'room-1'), ('/chat', {'joins': [{'id': 'dan'}], 'leaves': []},
+                                                  'room-2')]
+    tracker.remove('/chat', 'room-1', 'sid-bob2')
+    tracker.add('/chat', 'room-1', 'sid-bob3', {'id': 'bob', 'name': 'Bob'})
+    assert server.diffs() == [('room-1', ['bob'], [])]  # went and came back: a join replaces
 
 
 def test_a_tracker_tells_only_the_namespaces_of_its_server():
     """An app with two endpoints has two servers per process, each with a tracker that hears
     the other's tables: only the server serving the namespace tells its subscribers."""
-    from tgext.socketio.namespaces.hooks import Hooks
-    from tgext.socketio.pubsub.presence import PresenceTracker
     server = _FakeServer()
-    tracker = PresenceTracker(server, _FakeBus(), Hooks())
+    tracker = _tracker(server)
     tracker.add('/elsewhere', 'room-1', 'sid-1', {'id': 'ann'})
     tracker.add('/chat', 'room-1', 'sid-2', {'id': 'bob'})
-    assert server.told == [('presence_join', 'bob')]
+    assert server.diffs() == [('room-1', ['bob'], [])]
     assert tracker.stats('/elsewhere', 'room-1') == {'clients': 1, 'users': 1}
 
 

@@ -6,7 +6,8 @@ Users ``user0`` .. ``user19`` (password: their name) log in through ``/login_han
 the publications of ``room-N``.
 Run as a server: ``python -m tests.sample_apps.presence_app --port N [--backend URL]``;
 ``PRESENCE_HEARTBEAT``, ``PRESENCE_EXPIRY``, ``HEALTH_INTERVAL`` and
-``HEALTH_STALE_AFTER`` (seconds) tune the timings.
+``HEALTH_STALE_AFTER`` (seconds) tune the timings; ``PRESENCE_WINDOW`` is
+``socketio.presence_window``.
 """
 if __name__ == '__main__':
     from gevent import monkey
@@ -104,4 +105,5 @@ if __name__ == '__main__':
                                      (HealthProbe, 'stale_after', 'HEALTH_STALE_AFTER')]:
         if os.environ.get(variable):
             setattr(cls, attribute, float(os.environ[variable]))
-    logins.serve(make_app)
+    window = os.environ.get('PRESENCE_WINDOW')
+    logins.serve(make_app, **({'socketio.presence_window': window} if window else {}))

@@ -430,19 +430,20 @@ def _curl_for(command, seconds):
                           text=True, timeout=seconds + 30).stdout
 
 
-def test_presence_joins_and_leaves_flow_over_the_stream(two_apps):
+def test_presence_diffs_flow_over_the_stream(two_apps):
     one, other = two_apps
     reader = EventReader(other.url + '/events/lobby/1')
     try:
         reader.wait_for('subscribed')
         sio, _ = client(one.url, '/news')  # a member, connected to the other process
         assert sio.call('subscribe', ('lobby', '1'), namespace='/news', timeout=10) == 'lobby-1'
-        [joined] = reader.wait_for('presence_join', timeout=20)
-        member = json.loads(joined['data'])
-        assert member['channel'] == 'lobby-1' and member['member']['id']
+        [joined] = reader.wait_for('presence_diff', timeout=20)
+        diff = json.loads(joined['data'])
+        [member] = diff['joins']
+        assert diff == {'channel': 'lobby-1', 'joins': [member], 'leaves': []} and member['id']
         sio.disconnect()
-        [left] = reader.wait_for('presence_leave', timeout=20)
-        assert json.loads(left['data']) == member
+        [_, left] = reader.wait_for('presence_diff', count=2, timeout=20)
+        assert json.loads(left['data']) == {'channel': 'lobby-1', 'joins': [], 'leaves': [member]}
     finally:
         reader.close()
 

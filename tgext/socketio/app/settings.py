@@ -1,6 +1,7 @@
 """The ``socketio.*`` configuration keys: defaults and .ini coercion."""
 from tg.support.converters import asbool, asint, aslist
 
+from ..pubsub.presence import DEFAULT_WINDOW as DEFAULT_PRESENCE_WINDOW
 from ..pubsub.tokens import DEFAULT_TTL as DEFAULT_TOKEN_TTL
 
 DEFAULTS = {
@@ -32,6 +33,7 @@ DEFAULTS = {
     'socketio.history': '*:100:300',
     'socketio.token_secret': None,
     'socketio.token_ttl': DEFAULT_TOKEN_TTL,
+    'socketio.presence_window': DEFAULT_PRESENCE_WINDOW,
 }
 
 
@@ -64,6 +66,7 @@ COERCION = {
     'socketio.logger': asbool,
     'socketio.transaction': lambda value: value if value == 'auto' else asbool(value),
     'socketio.token_ttl': float,
+    'socketio.presence_window': float,
 }
 
 

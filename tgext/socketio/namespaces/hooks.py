@@ -30,10 +30,11 @@ leave: see ``connection_closed``)
 ``channel, position)``: a publication reached this   delivery (once per
 server's subscribers (once per server, not per       server, see
 client)                                              ``pubsub.delivery_hook``)
-``presence_told(namespace, event, member,``          presence                 logged
-``channel)``: this server told its subscribers of a  (``pubsub.presence``)
-presence channel that ``member`` joined or left
-(``event``: ``presence_join``/``presence_leave``)
+``presence_told(namespace, diff, channel)``: this    presence                 logged
+server told its subscribers of a presence channel    (``pubsub.presence``)
+who joined and left (``diff``: ``{'joins':
+[member...], 'leaves': [member...]}``, the
+``presence_diff`` event)
 =================================================== ======================== ====================
 
 Messages between server processes come in through the bus

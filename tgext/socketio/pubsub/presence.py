@@ -10,9 +10,16 @@ A member is a user: ``presence_info(self)`` (overridable) returns its public
 dict, whose ``'id'`` identifies it; by default ``{'id': userid}`` from the
 TurboGears identity, and ``{'id': sid}`` (one member per connection) for
 anonymous clients. A user with three tabs is one member with three
-connections. Subscribers of the channel receive ``presence_join(member,
-channel)`` when the user's first connection to it appears anywhere in the
-cluster and ``presence_leave(member, channel)`` when its last one goes.
+connections. A user joins when its first connection to the channel appears
+anywhere in the cluster and leaves when its last one goes. Subscribers hear of
+it in ``presence_diff({'joins': [member...], 'leaves': [member...]}, channel)``:
+the joins and leaves a process sees are gathered for ``window`` seconds
+(``socketio.presence_window``) and told as one event per channel, so a window
+costs each subscriber one frame however many came. A diff is the net change
+since the previous one: a member who came and went within a window is in
+neither list, one who went and came back is in ``joins`` (with its latest
+dict). Applied as a client does (drop the leaves by id; a join replaces the
+member of its id, or adds it) diffs are idempotent.
 
 Across processes, on the bus itself (so on every backend): each process
 publishes the changed part of its local table at once (coalesced, from one
@@ -43,8 +50,10 @@ from . import ask
 
 log = logging.getLogger(__name__)
 
-JOIN_EVENT = 'presence_join'
-LEAVE_EVENT = 'presence_leave'
+#: The event that tells a presence channel's subscribers who joined and left.
+DIFF_EVENT = 'presence_diff'
+#: Seconds during which a channel's joins and leaves are gathered into one diff.
+DEFAULT_WINDOW = 0.1
 
 
 class PresenceMixin:
@@ -87,8 +96,9 @@ class PresenceTracker:
     #: Seconds after which a silent process's members are dropped.
     expiry = 15.0
 
-    def __init__(self, server, bus, hooks):
+    def __init__(self, server, bus, hooks, window=DEFAULT_WINDOW):
         self.server = server
+        self.window = window
         self.bus = bus
         self.hooks = hooks
         self.host_id = bus.host_id
@@ -97,6 +107,9 @@ class PresenceTracker:
         self.remote = {}
         self._dirty = set()
         self._flushing = False
+        # (ns, channel) -> {member id: (here when last told, here now, info)}
+        self._untold = {}
+        self._telling = False
         # sid -> {channel: info} checked by subscribing, added by joined; what a later
         # feature refused is dropped when the connection closes
         self._members_to_be = {}
@@ -150,7 +163,7 @@ class PresenceTracker:
         entry['info'] = info
         entry['sids'].add(sid)
         if not was_here:
-            self._tell(JOIN_EVENT, namespace, channel, info)
+            self._note(key, info, here=True)
         self._changed(key)
 
     def remove(self, namespace, channel, sid):
@@ -164,7 +177,7 @@ class PresenceTracker:
                     if not members:
                         del self.local[key]
                     if not self._present(key, member_id):
-                        self._tell(LEAVE_EVENT, namespace, channel, entry['info'])
+                        self._note(key, entry['info'], here=False)
                 self._changed(key)
                 return
 
@@ -278,9 +291,9 @@ class PresenceTracker:
             for member_id in affected:
                 now_here = self._present(key, member_id)
                 if now_here and not was[member_id]:
-                    self._tell(JOIN_EVENT, key[0], key[1], members[member_id][0])
+                    self._note(key, members[member_id][0], here=True)
                 elif was[member_id] and not now_here:
-                    self._tell(LEAVE_EVENT, key[0], key[1], before[member_id][0])
+                    self._note(key, before[member_id][0], here=False)
 
     def _expire(self):
         now = time.monotonic()
@@ -291,19 +304,39 @@ class PresenceTracker:
                 self._replace(host, {key: {} for key in host['table']})
                 del self.remote[host_id]
 
-    def _tell(self, event, namespace, channel, info):
-        if namespace not in self.server.namespace_handlers:
+    # -- telling the subscribers --------------------------------------------------------
+    def _note(self, key, info, here):
+        """Member ``info`` joined (``here``) or left ``key``'s channel: told at the window's end."""
+        if key[0] not in self.server.namespace_handlers:
             return  # another endpoint's namespace (its server tells its own subscribers)
-        self.server.emit(event, (info, channel), to=publishing.room(channel),
-                         namespace=namespace, ignore_queue=True)
-        if self.hooks.presence_told:
-            self.hooks.call('presence_told', namespace, event, info, channel)
+        changes = self._untold.setdefault(key, {})
+        told_here = changes[info['id']][0] if info['id'] in changes else not here
+        changes[info['id']] = (told_here, here, info)
+        if not self._telling:
+            self._telling = True
+            gevent.spawn_later(self.window, self._tell)
+
+    def _tell(self):
+        """Send each channel's changes of the window to its subscribers, as one diff."""
+        self._telling = False
+        untold, self._untold = self._untold, {}
+        for (namespace, channel), changes in untold.items():
+            diff = {'joins': [info for _, here, info in changes.values() if here],
+                    'leaves': [info for told_here, here, info in changes.values()
+                               if told_here and not here]}
+            if not (diff['joins'] or diff['leaves']):
+                continue  # came and went within the window
+            self.server.emit(DIFF_EVENT, (diff, channel), to=publishing.room(channel),
+                             namespace=namespace, ignore_queue=True)
+            if self.hooks.presence_told:
+                self.hooks.call('presence_told', namespace, diff, channel)
 
 
 def attach(server, bus, hooks):
     """Give ``server`` its presence tables, and have it answer who is in a channel (a
     feature of :mod:`tgext.socketio.app.features`)."""
-    server.tgext_presence = PresenceTracker(server, bus, hooks)
+    server.tgext_presence = PresenceTracker(server, bus, hooks,
+                                            server.runtime.conf['socketio.presence_window'])
     ask.answer(server, bus, PRESENCE)
 
 

@@ -13,6 +13,7 @@ import collections
 import gevent.event
 
 from ..namespaces import hooks
+from ..pubsub.presence import DIFF_EVENT
 from . import wire
 
 
@@ -118,13 +119,13 @@ class Hub:
                 stream.offer(event, payload_json, channel, position)
 
 
-    def tell_presence(self, namespace, event, member, channel):
-        """The hook's listener: a member joined or left a presence channel of streams."""
+    def tell_presence(self, namespace, diff, channel):
+        """The hook's listener: members joined and left a presence channel of streams."""
         streams = self._streams.get((namespace, channel))
         if streams:
-            payload_json = wire.json_text({'channel': channel, 'member': member})
+            payload_json = wire.json_text({'channel': channel, **diff})
             for stream in list(streams):
-                stream.offer(event, payload_json, channel)
+                stream.offer(DIFF_EVENT, payload_json, channel)
 
 
 def hub_of(server):
