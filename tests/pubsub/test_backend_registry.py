@@ -3,9 +3,11 @@ import subprocess
 import textwrap
 
 import pytest
+import socketio
 
 from tests.helpers import PYTHON
 from tgext.socketio.pubsub import backends
+from tgext.socketio.pubsub.publishing import emit_on_bus
 
 
 def test_builtin_schemes():
@@ -52,3 +54,19 @@ def test_a_third_party_backend_registers_by_entry_point(tmp_path):
     result = subprocess.run([PYTHON, '-c', code], capture_output=True, text=True, timeout=60,
                             env={'PYTHONPATH': str(tmp_path), 'PATH': '/usr/bin:/bin'})
     assert result.stdout.strip() == 'FakeBusManager fakebus://somewhere', result.stderr
+
+
+def test_a_publication_on_the_bus_is_the_message_python_socketio_would_publish():
+    """emit_on_bus builds python-socketio's bus message itself (skipping its walk for binary):
+    other processes' python-socketio must read it as its own."""
+    published = []
+
+    class Manager(socketio.PubSubManager):
+        def _publish(self, data):
+            published.append(data)
+    manager = Manager(write_only=True)
+    args = ({'live': [{'model': 'Todo', 'upsert': [{'id': 1, 'text': 'milk'}]}]}, 'todos-1',
+            'e.1')
+    manager.emit('publication', args, namespace='/todos', room='channel:todos-1')
+    emit_on_bus(manager, 'publication', args, '/todos', 'channel:todos-1')
+    assert published[0] == published[1]

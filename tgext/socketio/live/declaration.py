@@ -89,8 +89,12 @@ class LiveModel:
     def public(self, row):
         """The published dict of ``row``: its public fields, as JSON carries them."""
         loaded = getattr(row, '__dict__', {})  # read as is: the ORM's descriptors cost more
-        return {field: deltas.json_value(loaded[field] if field in loaded else
-                                         getattr(row, field)) for field in self.fields}
+        public = {}
+        for field in self.fields:
+            value = loaded[field] if field in loaded else getattr(row, field)
+            public[field] = value if type(value) in deltas.AS_THEY_ARE else \
+                deltas.json_value(value)
+        return public
 
     def identity(self, row, public=None):
         """The key of ``row`` (taken from its ``public`` dict when it is there)."""

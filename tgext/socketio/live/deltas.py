@@ -38,12 +38,12 @@ def publication(entries):
 
 
 #: Column values JSON carries as they are (the common case, tested first).
-_AS_THEY_ARE = frozenset([str, int, float, bool, type(None)])
+AS_THEY_ARE = frozenset([str, int, float, bool, type(None)])
 
 
 def json_value(value):
     """A column value as JSON carries it: dates as ISO 8601, decimals and UUIDs as text."""
-    if type(value) in _AS_THEY_ARE:
+    if type(value) in AS_THEY_ARE:
         return value
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()

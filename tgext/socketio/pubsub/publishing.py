@@ -56,11 +56,12 @@ def publish_to(target, channel, data, namespace, event=None, immediate=False):
     """:func:`publish` through ``target`` (a runtime's, or a backend URL's :class:`_Target`)."""
     if not isinstance(channel, str):
         raise TypeError('a channel is a str, not %r' % (channel,))
-    try:
-        json.dumps(data, allow_nan=False)  # browsers' JSON.parse refuses NaN and Infinity
-    except (TypeError, ValueError) as exc:
-        raise TypeError('data published to %r is not JSON-serialisable: %s'
-                        % (channel, exc)) from None
+    if not (immediate and target.history.encodes_json):  # else its encoding checks it now
+        try:
+            json.dumps(data, allow_nan=False)  # browsers' JSON.parse refuses NaN and Infinity
+        except (TypeError, ValueError) as exc:
+            raise TypeError('data published to %r is not JSON-serialisable: %s'
+                            % (channel, exc)) from None
     return transactional.send_after_commit(
         channel, functools.partial(_send, target, channel, data, namespace, event), immediate)
 
@@ -233,8 +234,15 @@ def _configured_backend(backend):
 @functools.lru_cache(maxsize=None)
 def _writer(url, bus_channel, event, policy):
     manager = backends.client_manager(url, channel=bus_channel, write_only=True)
+    return _Target(store_for(url, bus_channel), HistoryPolicy(policy),
+                   functools.partial(emit_on_bus, manager), event)
 
-    def send(event, data, namespace, room):
-        manager.emit(event, data, namespace=namespace, room=room)
-    return _Target(store_for(url, bus_channel), HistoryPolicy(policy), send, event)
+
+def emit_on_bus(manager, event, args, namespace, room):
+    """Publish on ``manager``'s bus what python-socketio's ``PubSubManager.emit`` would for
+    ``args``, JSON data with no callback, without walking every value of it for binary
+    (20 ms for a publication of 10,000 rows): :func:`publish` took JSON only."""
+    manager._publish({'method': 'emit', 'event': event, 'data': list(args), 'binary': False,
+                      'namespace': namespace, 'room': room, 'skip_sid': None,
+                      'callback': None, 'host_id': manager.host_id})
 

@@ -35,6 +35,8 @@ class MemoryHistory:
     """Each channel's recent publications in a ring buffer of this process."""
 
     keeps_history = True
+    #: Whether append() encodes the data as JSON (NaN refused) before anything is sent.
+    encodes_json = False
 
     def __init__(self, url='memory://', bus_channel=None):
         self.epoch = uuid.uuid4().hex[:12]

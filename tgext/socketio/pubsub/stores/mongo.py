@@ -56,6 +56,7 @@ class MongoHistory:
     """Each channel's recent publications in a MongoDB collection."""
 
     keeps_history = True
+    encodes_json = True
 
     def __init__(self, url, bus_channel='tgext.socketio'):
         import pymongo

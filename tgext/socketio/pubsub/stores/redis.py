@@ -52,6 +52,7 @@ class RedisHistory:
     """Each channel's recent publications in a Redis stream."""
 
     keeps_history = True
+    encodes_json = True
 
     unanswered_patience = PATIENCE
 
