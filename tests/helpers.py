@@ -184,6 +184,17 @@ class InOrderClient(socketio.Client):
         return _InOrderEngineIOClient
 
 
+def stats(process):
+    """The ``/stats`` of an app process (the sample apps expose their memory and objects)."""
+    return requests.get(process.url + '/stats', timeout=30).json()
+
+
+def rss_kb(pid):
+    """The resident memory of process ``pid``, in KiB."""
+    with open('/proc/%d/status' % pid) as status:
+        return int(next(line for line in status if line.startswith('VmRSS')).split()[1])
+
+
 def client(url, namespace, transports=('websocket',), headers=None, auth=None):
     """A connected python-socketio Client and the Recorder of ``namespace``."""
     sio = InOrderClient(reconnection=False)

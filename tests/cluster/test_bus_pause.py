@@ -29,7 +29,7 @@ import redis
 import requests
 
 from tests import servers
-from tests.helpers import client, start_app
+from tests.helpers import client, rss_kb, start_app
 
 TIMINGS = {'HEALTH_INTERVAL': '1', 'HEALTH_STALE_AFTER': '3'}
 CLIENTS = 200                 # split over the 2 processes
@@ -141,11 +141,6 @@ class Chat:
     def disconnect(self):
         with concurrent.futures.ThreadPoolExecutor(32) as pool:
             list(pool.map(lambda entry: entry[0].disconnect(), self.clients))
-
-
-def rss_kb(pid):
-    with open('/proc/%d/status' % pid) as status:
-        return int(next(line for line in status if line.startswith('VmRSS')).split()[1])
 
 
 class Watch:

@@ -13,7 +13,7 @@ import pytest
 import requests
 import websocket
 
-from tests.helpers import start_app
+from tests.helpers import start_app, stats
 
 
 @pytest.fixture
@@ -22,10 +22,6 @@ def server():
     process = start_app(['-m', 'tests.sample_apps.everything'])
     yield process
     process.stop()
-
-
-def stats(server):
-    return requests.get(server.url + '/stats', timeout=30).json()
 
 
 def raw_websocket(url, namespace='/features', timeout=5, **options):

@@ -11,31 +11,24 @@ import pytest
 import websocket
 from engineio import packet as eio_packet
 
-from tests.helpers import client, start_app
+from tests.helpers import client
 from tgext.socketio.edge.fastlane import frame_of, write_now
 from tgext.socketio.edge.outbound import OutboundQueue
 
 
-@pytest.fixture(scope='module')
-def server():
-    process = start_app(['-m', 'tests.sample_apps.everything'])
-    yield process
-    process.stop()
-
-
-def test_a_slow_reader_gets_direct_and_queued_frames_whole_and_in_order(server):
+def test_a_slow_reader_gets_direct_and_queued_frames_whole_and_in_order(features):
     """400 events of 10 kB, to the client and to its room in turn, to a WebSocket with a
     4 kB receive buffer read slowly: the kernel takes frames in part, what it leaves goes
     through the queue; every frame arrives whole (the client parses each), in order."""
     ws = websocket.create_connection(
-        server.url.replace('http', 'ws') + '/socketio/?EIO=4&transport=websocket', timeout=20,
+        features.url.replace('http', 'ws') + '/socketio/?EIO=4&transport=websocket', timeout=20,
         sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
     assert ws.recv().startswith('0{')
     ws.send('40/features,')
     assert ws.recv().startswith('40/features,')
     ws.send('42/features,1["join","lanes"]')
     assert ws.recv() == '43/features,1["lanes"]'
-    watcher, recorder = client(server.url, '/features')
+    watcher, recorder = client(features.url, '/features')
     assert watcher.call('join', 'lanes', namespace='/features', timeout=10) == 'lanes'
     ws.send('42/features,2["interleave","lanes",400,10000]')
     received = []

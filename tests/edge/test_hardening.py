@@ -8,7 +8,7 @@ import pytest
 import requests
 import websocket
 
-from tests.helpers import client, start_app
+from tests.helpers import client, start_app, stats
 
 
 @pytest.fixture
@@ -18,9 +18,6 @@ def server():
     yield process
     process.stop()
 
-
-def stats(server):
-    return requests.get(server.url + '/stats', timeout=10).json()
 
 
 def settled_stats(server, timeout=15):

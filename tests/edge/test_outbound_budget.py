@@ -18,7 +18,7 @@ import websocket
 from engineio import packet as eio_packet
 from gevent.queue import Empty
 
-from tests.helpers import client, start_app
+from tests.helpers import client, rss_kb, start_app, stats
 from tgext.socketio.edge.outbound import OutboundQueue
 
 BUDGET = 10000000          # the default socketio.max_outbound_bytes
@@ -31,15 +31,6 @@ def server():
     process = start_app(['-m', 'tests.sample_apps.everything'])
     yield process
     process.stop()
-
-
-def stats(server):
-    return requests.get(server.url + '/stats', timeout=30).json()
-
-
-def rss_kb(pid):
-    with open('/proc/%d/status' % pid) as status:
-        return int(next(line for line in status if line.startswith('VmRSS')).split()[1])
 
 
 def fill(server, channel, count):
