@@ -75,6 +75,7 @@ class MemoryHistory:
         now = time.time() if now is None else now
         dropped = False
         with self._lock:
+            forgotten = 0
             for channel, stream in list(self._streams.items()):
                 kept = len(stream.entries)
                 self._trim(stream, kept, stream.seconds, now)
@@ -82,8 +83,11 @@ class MemoryHistory:
                 if not stream.entries and now - stream.last_time > stream.seconds:
                     del self._streams[channel]
                     dropped = True
-                    self._forgotten += 1
+                    forgotten += 1
                     self._forgotten_time = max(self._forgotten_time or 0.0, stream.last_time)
+            self._forgotten += forgotten
+            if forgotten > len(self._streams):  # a dict keeps its size: copy what is left
+                self._streams = dict(self._streams)
         return dropped
 
     def since(self, channel, after=None, after_time=None, size=0, seconds=0.0, limit=None):
