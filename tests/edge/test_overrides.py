@@ -101,3 +101,10 @@ def test_a_socket_takes_its_queue_from_the_server_and_polls_it_blocking_first():
     eio_socket.queue.put(engineio.packet.Packet(engineio.packet.NOOP))
     assert len(eio_socket.poll()) == 2
     assert taken == [True, False, False]
+
+
+def test_python_engineios_websocket_writer_is_the_closure_the_lane_replaces():
+    """edge.fastlane starts a Lane in place of the writer python-engineio defines inside
+    ``Socket._websocket_handler``, reading the socket and the WebSocket from its closure."""
+    from tgext.socketio.edge import fastlane
+    assert {'self', 'ws'} <= set(fastlane._ENGINEIO_WRITER.co_freevars)
