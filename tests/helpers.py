@@ -13,6 +13,7 @@ import time
 import engineio
 import requests
 import socketio
+import websocket
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON = sys.executable
@@ -193,6 +194,18 @@ def rss_kb(pid):
     """The resident memory of process ``pid``, in KiB."""
     with open('/proc/%d/status' % pid) as status:
         return int(next(line for line in status if line.startswith('VmRSS')).split()[1])
+
+
+def raw_websocket(url, namespace='/features', timeout=5, **options):
+    """A WebSocket (websocket-client) that has opened ``namespace`` and speaks Socket.IO
+    frames as the test writes them (``options``: websocket-client's, e.g. ``sockopt``)."""
+    ws = websocket.create_connection(
+        url.replace('http', 'ws') + '/socketio/?EIO=4&transport=websocket', timeout=timeout,
+        **options)
+    assert ws.recv().startswith('0{')
+    ws.send('40%s,' % namespace)
+    assert ws.recv().startswith('40%s,' % namespace)
+    return ws
 
 
 def client(url, namespace, transports=('websocket',), headers=None, auth=None):

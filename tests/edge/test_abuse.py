@@ -13,7 +13,7 @@ import pytest
 import requests
 import websocket
 
-from tests.helpers import start_app, stats
+from tests.helpers import raw_websocket, start_app, stats
 
 
 @pytest.fixture
@@ -24,14 +24,6 @@ def server():
     process.stop()
 
 
-def raw_websocket(url, namespace='/features', timeout=5, **options):
-    ws = websocket.create_connection(
-        url.replace('http', 'ws') + '/socketio/?EIO=4&transport=websocket', timeout=timeout,
-        **options)
-    assert ws.recv().startswith('0{')
-    ws.send('40%s,' % namespace)
-    assert ws.recv().startswith('40%s,' % namespace)
-    return ws
 
 
 def client_frame(payload, opcode=0x1):

@@ -8,10 +8,9 @@ from types import SimpleNamespace
 import gevent
 import gevent.socket
 import pytest
-import websocket
 from engineio import packet as eio_packet
 
-from tests.helpers import client
+from tests.helpers import client, raw_websocket
 from tgext.socketio.edge.fastlane import frame_of, write_now
 from tgext.socketio.edge.outbound import OutboundQueue
 
@@ -20,12 +19,8 @@ def test_a_slow_reader_gets_direct_and_queued_frames_whole_and_in_order(features
     """400 events of 10 kB, to the client and to its room in turn, to a WebSocket with a
     4 kB receive buffer read slowly: the kernel takes frames in part, what it leaves goes
     through the queue; every frame arrives whole (the client parses each), in order."""
-    ws = websocket.create_connection(
-        features.url.replace('http', 'ws') + '/socketio/?EIO=4&transport=websocket', timeout=20,
-        sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
-    assert ws.recv().startswith('0{')
-    ws.send('40/features,')
-    assert ws.recv().startswith('40/features,')
+    ws = raw_websocket(features.url, timeout=20,
+                       sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
     ws.send('42/features,1["join","lanes"]')
     assert ws.recv() == '43/features,1["lanes"]'
     watcher, recorder = client(features.url, '/features')

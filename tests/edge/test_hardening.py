@@ -8,7 +8,7 @@ import pytest
 import requests
 import websocket
 
-from tests.helpers import client, start_app, stats
+from tests.helpers import client, raw_websocket, start_app, stats
 
 
 @pytest.fixture
@@ -31,13 +31,6 @@ def settled_stats(server, timeout=15):
         time.sleep(0.1)
 
 
-def raw_websocket(url, **options):
-    ws = websocket.create_connection(
-        url.replace('http', 'ws') + '/socketio/?EIO=4&transport=websocket', timeout=5, **options)
-    assert ws.recv().startswith('0{')
-    ws.send('40/features,')
-    assert ws.recv().startswith('40/features,')
-    return ws
 
 
 def random_frame(rng):

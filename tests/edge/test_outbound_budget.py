@@ -14,11 +14,10 @@ import time
 
 import pytest
 import requests
-import websocket
 from engineio import packet as eio_packet
 from gevent.queue import Empty
 
-from tests.helpers import client, rss_kb, start_app, stats
+from tests.helpers import client, raw_websocket, rss_kb, start_app, stats
 from tgext.socketio.edge.outbound import OutboundQueue
 
 BUDGET = 10000000          # the default socketio.max_outbound_bytes
@@ -44,12 +43,8 @@ def fill(server, channel, count):
 
 def websocket_that_stops_reading(url):
     """A raw WebSocket subscribed to room-full, with a small receive buffer: ``send(text)``."""
-    ws = websocket.create_connection(
-        url.replace('http', 'ws') + '/socketio/?EIO=4&transport=websocket', timeout=10,
-        sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
-    assert ws.recv().startswith('0{')
-    ws.send('40/rooms,')
-    assert ws.recv().startswith('40/rooms,')
+    ws = raw_websocket(url, '/rooms', timeout=10,
+                       sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
     ws.send('42/rooms,0["subscribe","room","full"]')
     assert ws.recv() == '43/rooms,0["room-full"]'
     return ws.send

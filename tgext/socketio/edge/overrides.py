@@ -330,33 +330,37 @@ class Server(socketio.Server):
         """python-socketio's (one packet for every recipient of a broadcast), written at
         once where nothing waits (:mod:`.fastlane`)."""
         engineio_socket = self.eio.sockets.get(eio_sid)
-        if engineio_socket is None or engineio_socket.queue.bytes or self._dropping \
-                or self._backlogged_since:  # else nothing waits, for anyone: it keeps up
-            if not self._keeps_up(eio_sid, size_of(eio_pkt)):
-                return
-        self.counters.deliveries += 1
-        if not fastlane.write_now(engineio_socket, eio_pkt):
-            super()._send_eio_packet(eio_sid, eio_pkt)
+        if self._may_send(eio_sid, engineio_socket, size_of(eio_pkt)):
+            self.counters.deliveries += 1
+            self._write(eio_sid, engineio_socket, eio_pkt)
 
     def _send_packet(self, eio_sid, pkt):
         """python-socketio's, encoding first: what it adds to the client's queue is weighed
         (and, before it is made, whether one as large as the largest of its backlog would fit)."""
-        if not self._keeps_up(eio_sid, self._largest_sent(eio_sid)):
+        engineio_socket = self.eio.sockets.get(eio_sid)
+        largest = engineio_socket.queue.largest if engineio_socket is not None else 0
+        if not self._may_send(eio_sid, engineio_socket, largest):
             return
         encoded = pkt.encode()
         parts = encoded if isinstance(encoded, list) else [encoded]
-        if self._keeps_up(eio_sid, sum(len(part) for part in parts)):
+        if self._may_send(eio_sid, engineio_socket, sum(len(part) for part in parts)):
             if pkt.packet_type in (packet.EVENT, packet.BINARY_EVENT):
                 self.counters.deliveries += 1
-            engineio_socket = self.eio.sockets.get(eio_sid)
             for part in parts:
-                eio_pkt = engineio.packet.Packet(engineio.packet.MESSAGE, part)
-                if not fastlane.write_now(engineio_socket, eio_pkt):
-                    self.eio.send_packet(eio_sid, eio_pkt)
+                self._write(eio_sid, engineio_socket,
+                            engineio.packet.Packet(engineio.packet.MESSAGE, part))
 
-    def _largest_sent(self, eio_sid):
-        engineio_socket = self.eio.sockets.get(eio_sid)
-        return engineio_socket.queue.largest if engineio_socket is not None else 0
+    def _write(self, eio_sid, engineio_socket, eio_pkt):
+        """Write ``eio_pkt`` now if nothing waits for the client, else queue it."""
+        if not fastlane.write_now(engineio_socket, eio_pkt):
+            self.eio.send_packet(eio_sid, eio_pkt)
+
+    def _may_send(self, eio_sid, engineio_socket, size):
+        """:meth:`_keeps_up`, answered at once where nothing waits for anyone."""
+        if engineio_socket is not None and not engineio_socket.queue.bytes \
+                and not self._dropping and not self._backlogged_since:
+            return True
+        return self._keeps_up(eio_sid, size)
 
     def _keeps_up(self, eio_sid, size):
         """False (and the client on its way out) if too much already waits for it to take
