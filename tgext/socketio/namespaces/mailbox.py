@@ -5,12 +5,15 @@ clients run concurrently. A greenlet per event (python-socketio's default)
 loses the order and costs a spawn per message; a mailbox has one worker
 greenlet that drains it, and lingers briefly for the next event before it
 exits, so an active client reuses one greenlet and an idle one holds none.
+The worker waits for the next job on a :class:`gevent.hub.Waiter` with one timer for its
+whole life: a round trip is one job, and a ``gevent.event.Event`` wait would make a
+``Timeout`` and link and unlink the greenlet for each one.
 """
 import collections
 import logging
 
 import gevent
-import gevent.event
+from gevent.hub import Waiter
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +25,7 @@ class Mailbox:
     connection, and most connections are idle most of the time.
     """
 
-    __slots__ = ('_jobs', '_wakeup', '_worker', '_closed', 'weight', '_next_weight')
+    __slots__ = ('_jobs', '_waiter', '_worker', '_closed', 'weight', '_next_weight')
 
     #: Seconds an idle worker waits for the next job before it exits: long enough for
     #: an active client's next event, short enough that one-off events (thousands of
@@ -31,7 +34,7 @@ class Mailbox:
 
     def __init__(self):
         self._jobs = None  # a deque, while a worker runs
-        self._wakeup = None  # set when a job arrives for the worker
+        self._waiter = None  # what the worker waits on, while it waits for a job
         self._worker = None
         self._closed = False
         self.weight = 0  # the sum of the weights of the waiting jobs (bytes, for the server)
@@ -43,12 +46,11 @@ class Mailbox:
             return
         if self._worker is None:
             self._jobs = collections.deque()
-            self._wakeup = gevent.event.Event()
-            self._worker = gevent.spawn(self._drain, self._jobs, self._wakeup)
+            self._worker = gevent.spawn(self._drain, self._jobs)
         weight, self._next_weight = self._next_weight, 0
         self.weight += weight
         self._jobs.append((job, args, weight))
-        self._wakeup.set()
+        self._wake(True)
 
     def weigh_next(self, weight):
         """Count ``weight`` in :attr:`weight` for the next job put, while it waits."""
@@ -69,10 +71,18 @@ class Mailbox:
         self._closed = True
         if self._worker is not None:
             self._jobs.clear()
-            self._wakeup.set()
+            self._wake(True)
         self.weight = 0
 
-    def _drain(self, jobs, wakeup):
+    def _wake(self, woken):
+        """Resume the waiting worker, if it waits: with True for a job, False for its linger's end."""
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            waiter.hub.loop.run_callback(waiter.switch, woken)
+
+    def _drain(self, jobs):
+        hub = gevent.get_hub()
+        linger = hub.loop.timer(self.linger)
         try:
             while True:
                 while jobs:
@@ -84,8 +94,14 @@ class Mailbox:
                         log.exception('Unhandled error in connection job %r', job)
                 if self._closed:
                     return
-                wakeup.clear()
-                if not wakeup.wait(self.linger) and not jobs:
+                waiter = self._waiter = Waiter(hub)
+                linger.start(self._wake, False)
+                try:
+                    woken = waiter.get()
+                finally:
+                    linger.stop()
+                if not woken and not jobs:
                     return
         finally:
-            self._worker = self._jobs = self._wakeup = None
+            linger.close()
+            self._worker = self._jobs = self._waiter = None
