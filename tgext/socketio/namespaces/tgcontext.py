@@ -7,8 +7,6 @@ event, so handlers and TurboGears helpers see the client's own request.
 ``tg.config`` is not pushed: outside a request it is the process-wide
 configuration, the app's own (pushing it too doubled the cost per event).
 """
-import contextlib
-
 from tg import request_local
 
 
@@ -17,11 +15,20 @@ def current_locals():
     return request_local.context._current_obj()
 
 
-@contextlib.contextmanager
-def pushed(tg_locals):
-    """Make ``tg_locals`` the current TurboGears context for this greenlet."""
-    request_local.context._push_object(tg_locals)
-    try:
-        yield tg_locals
-    finally:
-        request_local.context._pop_object(tg_locals)
+class pushed:  # noqa: N801 (used as a function: ``with pushed(tg_locals):``)
+    """Make ``tg_locals`` the current TurboGears context for this greenlet, within a block.
+
+    A class rather than a generator: it is entered around every event.
+    """
+
+    __slots__ = ('tg_locals',)
+
+    def __init__(self, tg_locals):
+        self.tg_locals = tg_locals
+
+    def __enter__(self):
+        request_local.context._push_object(self.tg_locals)
+        return self.tg_locals
+
+    def __exit__(self, *exc_info):
+        request_local.context._pop_object(self.tg_locals)

@@ -28,9 +28,14 @@ class UnitOfWork:
         if self._ming:
             self.sessions.append(conf['DBSession'])
 
-    @contextlib.contextmanager
     def __call__(self):
         """Run the block as one unit: commit if it returns, abort if it raises."""
+        if self.transactions is None and not self.sessions:
+            return _NOTHING_TO_DO  # entered around every event: no generator for nothing
+        return self._unit()
+
+    @contextlib.contextmanager
+    def _unit(self):
         try:
             if self.transactions is None:
                 yield
@@ -51,6 +56,8 @@ class UnitOfWork:
             for session in self.sessions:
                 _release(session)
 
+
+_NOTHING_TO_DO = contextlib.nullcontext()
 
 def _release(session):
     """Give the session's connection back (SQLAlchemy ``remove``, Ming ``close_all``)."""
