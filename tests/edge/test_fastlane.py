@@ -13,6 +13,7 @@ from engineio import packet as eio_packet
 from tests.helpers import client, raw_websocket
 from tgext.socketio.edge.fastlane import frame_of, write_now
 from tgext.socketio.edge.outbound import OutboundQueue
+from tgext.socketio.edge.overrides import Server
 
 
 def test_a_slow_reader_gets_direct_and_queued_frames_whole_and_in_order(features):
@@ -97,3 +98,23 @@ def test_nothing_is_written_directly_while_a_frame_is_being_written():
     lane.queue = OutboundQueue()
     lane.upgrading = True  # still on long-polling
     assert write_now(lane, eio_packet.Packet(eio_packet.MESSAGE, 'second')) is False
+
+
+def test_a_reply_to_a_connected_client_is_the_packet_python_socketio_would_send():
+    """``emit_to_connected`` (a handler's ``self.emit``) skips python-socketio's room lookups,
+    not its spelling of the arguments: for each kind of data, the same frames as
+    ``emit(to=sid, ignore_queue=True)``; nothing, and False, for a client not connected."""
+    server = Server(async_mode='gevent')
+    sent = []
+    server._send_eio_packet = lambda eio_sid, pkt: sent.append((eio_sid, pkt.encode()))
+    sid = server.manager.connect('eio-1', '/chat')
+    for data in [None, 'x', ('a', 'b'), (('a',),), {'k': 1}, [1, 2], (), b'\x00binary']:
+        server.emit('event', data, to=sid, namespace='/chat', ignore_queue=True)
+        by_python_socketio = sent[:]
+        sent.clear()
+        assert server.emit_to_connected(sid, '/chat', 'event', data) is True
+        assert sent == by_python_socketio and sent
+        sent.clear()
+    assert server.emit_to_connected('someone-else', '/chat', 'event', 1) is False
+    assert server.emit_to_connected(sid, '/elsewhere', 'event', 1) is False
+    assert not sent

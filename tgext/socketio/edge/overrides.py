@@ -14,7 +14,8 @@ Changes to their behaviour:
   ``max_outbound_bytes`` (one packet alone always goes);
 * a packet goes to a WebSocket with nothing waiting in one write from the emitting
   greenlet, its frame built once for every recipient, and a WebSocket's writer writes
-  all it finds queued at once (:mod:`.fastlane`);
+  all it finds queued at once (:mod:`.fastlane`); a handler's reply to its own client
+  skips python-socketio's room lookups (:meth:`Server.emit_to_connected`);
 * disconnecting a client never waits for it to poll (python-engineio would
   hold the request that caused it, e.g. a malformed polling POST, forever),
   and its ping timer dies with it;
@@ -235,6 +236,21 @@ class Server(socketio.Server):
     def emit(self, *args, **kwargs):
         self.counters.events_out += 1
         return super().emit(*args, **kwargs)
+
+    def emit_to_connected(self, sid, namespace, event, data):
+        """``emit(event, data, to=sid, namespace=namespace, ignore_queue=True)`` for a client
+        connected to this process, without python-socketio's room lookups (a handler's reply
+        to its client); False, and nothing sent, if ``sid`` is not connected here."""
+        eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
+        if eio_sid is None:
+            return False
+        self.counters.events_out += 1
+        arguments = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        encoded = self.packet_class(packet.EVENT, namespace=namespace,
+                                    data=[event] + arguments).encode()
+        for part in encoded if isinstance(encoded, list) else [encoded]:
+            self._send_eio_packet(eio_sid, engineio.packet.Packet(engineio.packet.MESSAGE, part))
+        return True
 
     def _handle_event(self, eio_sid, namespace, id, data):
         self.counters.events_in += 1

@@ -88,8 +88,12 @@ class SocketIONamespace:
         ``ignore_queue``), so that replies and error events reach the client
         while the bus is down.
         """
+        data = _as_data(args)
+        if callback is None and self.server.emit_to_connected(self.sid, self.namespace, event,
+                                                              data):
+            return  # the common case: a reply to a client of this process
         local = self.server.manager.eio_sid_from_sid(self.sid, self.namespace) is not None
-        self.server.emit(event, _as_data(args), to=self.sid, namespace=self.namespace,
+        self.server.emit(event, data, to=self.sid, namespace=self.namespace,
                          callback=callback, ignore_queue=local)
 
     def emit_to_room(self, room, event, *args, include_self=True):
