@@ -99,8 +99,27 @@ def markdown(rows, machine, repeats):
             _pair(entry['p50_ms']), _pair(entry['p99_ms']),
             '%d / %d' % (entry['lost'], entry['duplicates']), _pair(entry['server_cpu_s']),
             _pair(entry['loadgen_cpu_s'])))
+    lines += _idle_baselines(rows)
     lines += ['', '![benchmarks](benchmarks.png)', '']
     return '\n'.join(lines)
+
+
+def _idle_baselines(rows):
+    """A line per idle row: each server's RSS before its connections (medians), the base
+    its per-connection figure adds to."""
+    lines = []
+    for name in _scenarios(rows):
+        of = {}
+        for row in rows:
+            if row['scenario'] == name and 'idle_process_rss_mib' in row:
+                of.setdefault(row['system'], []).append(row)
+        if of:
+            held = ', '.join('%s MiB (%s)' % (_number(_median(measured, 'idle_process_rss_mib'),
+                                                      1), system)
+                             for system, measured in of.items())
+            lines += ['', '%s, RSS of each idle server before the connections: %s.'
+                      % (name[0].upper() + name[1:], held)]
+    return lines
 
 
 def chart(rows, path):

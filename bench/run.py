@@ -179,6 +179,7 @@ def measure_idle(url, pid, options):
     holder.stdin.close()
     holder.wait(60)
     ready['rss_kib_per_connection'] = (held - before) / ready['connections']
+    ready['idle_process_rss_mib'] = before / 1024  # what the process holds with no connection
     return ready
 
 

@@ -50,6 +50,11 @@ def test_quick_bench_writes_results_table_and_chart(tmp_path):
     assert fanouts and all(row['lost'] == 0 and row['duplicates'] == 0 for row in fanouts)
     table = open(tmp_path / 'README.md').read()
     assert all('| %s |' % name in table for name in scenarios)
+    idle_processes = {row['system']: row['idle_process_rss_mib'] for row in rows
+                      if row['scenario'] == 'idle connections'}
+    assert len(idle_processes) == 3 and all(mib > 10 for mib in idle_processes.values())
+    assert 'Idle connections, RSS of each idle server before the connections: %.1f MiB ' \
+        '(tgext.socketio)' % idle_processes['tgext.socketio'] in table
     assert os.path.getsize(tmp_path / 'benchmarks.png') > 10000
 
 
