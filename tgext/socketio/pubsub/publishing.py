@@ -5,7 +5,6 @@ action), the app's runtime is used: its history store gives each publication
 its position, and its server delivers it. Elsewhere (a script, a cron job, a
 worker) a write-only connection to the backend URL is opened and kept.
 """
-import contextlib
 import functools
 import json
 import time
@@ -131,31 +130,15 @@ class _Target:
         self.emit = send
         self.publication_event = publication_event
         self.failures = 0  # publications the history store or the backend refused
-        self._turns = weakref.WeakValueDictionary()  # a channel's lock lives while in use
+        self._turns = {}  # channel -> [its lock, publications holding or waiting for it]
         self._out = 0  # publications handed to the backend, not answered yet
         self._last_answer = 0.0  # when the backend last answered one (or was handed one)
 
-    @contextlib.contextmanager
     def turn(self, channel):
-        """The turn of a publication to ``channel``: a lock per channel (kept while in use)
-        so that positions stay in bus order, waited for only while the backend answers."""
-        lock = self._turns.get(channel)
-        if lock is None:
-            lock = self._turns[channel] = gevent.lock.RLock()
-        while not lock.acquire(timeout=self._refuse_if_stalled(channel)):
-            pass  # the backend answered meanwhile: wait on, in line
-        try:
-            self._refuse_if_stalled(channel)
-            if not self._out:
-                self._last_answer = time.monotonic()
-            self._out += 1
-            try:
-                yield
-            finally:
-                self._out -= 1
-                self._last_answer = time.monotonic()
-        finally:
-            lock.release()
+        """The turn of a publication to ``channel``, a context manager: a lock per channel
+        (kept while in use) so that positions stay in bus order, waited for only while the
+        backend answers."""
+        return _Turn(self, channel)
 
     def _refuse_if_stalled(self, channel):
         """Raise :class:`PublishError` if the backend owes answers for over ``stall_after``
@@ -167,6 +150,53 @@ class _Target:
                                % (self._out, silence, channel))
         return self.stall_after - silence + 0.01
 
+
+
+class _Turn:
+    """A publication's turn on its channel (:meth:`_Target.turn`)."""
+
+    __slots__ = ('target', 'channel', 'entry')
+
+    def __init__(self, target, channel):
+        self.target = target
+        self.channel = channel
+        self.entry = None
+
+    def __enter__(self):
+        target, channel = self.target, self.channel
+        entry = self.entry = target._turns.get(channel)
+        if entry is None:
+            entry = self.entry = target._turns[channel] = [gevent.lock.RLock(), 0]
+        entry[1] += 1
+        try:
+            while not entry[0].acquire(timeout=target._refuse_if_stalled(channel)):
+                pass  # the backend answered meanwhile: wait on, in line
+            try:
+                target._refuse_if_stalled(channel)
+            except BaseException:
+                entry[0].release()
+                raise
+        except BaseException:
+            self._leave()
+            raise
+        if not target._out:
+            target._last_answer = time.monotonic()
+        target._out += 1
+
+    def __exit__(self, *exc_info):
+        target = self.target
+        target._out -= 1
+        target._last_answer = time.monotonic()
+        self.entry[0].release()
+        self._leave()
+
+    def _leave(self):
+        self.entry[1] -= 1
+        if not self.entry[1]:
+            turns = self.target._turns
+            del turns[self.channel]
+            if not turns:  # a dict keeps the table a burst of channels grew it to
+                self.target._turns = {}
 
 _stores = weakref.WeakKeyDictionary()  # runtime -> its app's history store
 
