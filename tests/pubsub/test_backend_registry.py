@@ -7,7 +7,7 @@ import socketio
 
 from tests.helpers import PYTHON
 from tgext.socketio.pubsub import backends
-from tgext.socketio.pubsub.publishing import emit_on_bus
+from tgext.socketio.edge.packets import emit_json
 
 
 def test_builtin_schemes():
@@ -57,7 +57,7 @@ def test_a_third_party_backend_registers_by_entry_point(tmp_path):
 
 
 def test_a_publication_on_the_bus_is_the_message_python_socketio_would_publish():
-    """emit_on_bus builds python-socketio's bus message itself (skipping its walk for binary):
+    """emit_json builds python-socketio's bus message itself (skipping its walk for binary):
     other processes' python-socketio must read it as its own."""
     published = []
 
@@ -68,5 +68,5 @@ def test_a_publication_on_the_bus_is_the_message_python_socketio_would_publish()
     args = ({'live': [{'model': 'Todo', 'upsert': [{'id': 1, 'text': 'milk'}]}]}, 'todos-1',
             'e.1')
     manager.emit('publication', args, namespace='/todos', room='channel:todos-1')
-    emit_on_bus(manager, 'publication', args, '/todos', 'channel:todos-1')
+    emit_json(manager, 'publication', args, '/todos', 'channel:todos-1')
     assert published[0] == published[1]

@@ -16,6 +16,8 @@ Changes to their behaviour:
   greenlet, its frame built once for every recipient, and a WebSocket's writer writes
   all it finds queued at once (:mod:`.fastlane`); a handler's reply to its own client
   skips python-socketio's room lookups (:meth:`Server.emit_to_connected`);
+* outgoing data is encoded before it is walked for binary, and a publication not walked
+  at all (:mod:`.packets`);
 * disconnecting a client never waits for it to poll (python-engineio would
   hold the request that caused it, e.g. a malformed polling POST, forever),
   and its ping timer dies with it;
@@ -51,7 +53,7 @@ import socketio
 
 from socketio import packet
 
-from . import fastlane, refusals
+from . import fastlane, packets, refusals
 from .binding import Owner
 from .outbound import COPIES, OutboundQueue, size_of
 
@@ -214,6 +216,7 @@ class Server(socketio.Server):
                  max_queued_events=1000, max_queued_bytes=10000000, max_attachments=100,
                  max_sessions_per_address=100, jsonp=False, bound_cookies=(),
                  max_outbound_bytes=10000000, **kwargs):
+        kwargs.setdefault('serializer', packets.JSONFirstPacket)
         super().__init__(*args, **kwargs)
         self.max_queued_packets = max_queued_packets
         self.max_outbound_bytes = max_outbound_bytes
@@ -236,6 +239,12 @@ class Server(socketio.Server):
     def emit(self, *args, **kwargs):
         self.counters.events_out += 1
         return super().emit(*args, **kwargs)
+
+    def emit_json(self, event, args, room, namespace):
+        """``emit(event, args, to=room, namespace=namespace)`` for a tuple ``args`` of JSON
+        data (a publication), never walked for binary (:mod:`.packets`)."""
+        self.counters.events_out += 1
+        packets.emit_json(self.manager, event, args, namespace, room)
 
     def emit_to_connected(self, sid, namespace, event, data):
         """``emit(event, data, to=sid, namespace=namespace, ignore_queue=True)`` for a client
