@@ -1,19 +1,23 @@
-"""The internals of python-socketio, python-engineio and gevent-websocket we build on.
+"""The internals of python-socketio, python-engineio, gevent-websocket and pywsgi we build on.
 
-tgext.socketio.edge.overrides, .edge.websocket, .pubsub.backends and .pubsub.delivery_hook override
-or call these; each is
+tgext.socketio.edge.overrides, .edge.websocket, .edge.fastlane, .edge.idle, .pubsub.backends
+and .pubsub.delivery_hook override or call these; each is
 listed here with the parameters we rely on, so that a release that renames or
 reshapes one fails this test by name instead of breaking clients at run time.
 `make test-matrix` runs it at both ends of the pinned range.
 """
 import inspect
+import socket
 
 import engineio
 import engineio.socket
+import gevent
+import gevent.socket
 import geventwebsocket.handler
 import geventwebsocket.websocket
 import pytest
 import socketio
+from gevent import pywsgi
 
 from tgext.socketio.edge.outbound import OutboundQueue
 
@@ -28,6 +32,7 @@ INTERNALS = [
     (engineio.socket.Socket, 'poll', []),
     (engineio.socket.Socket, '_send_ping', []),
     (engineio.socket.Socket, 'send', ['pkt']),
+    (engineio.socket.Socket, 'receive', ['pkt']),
     (engineio.socket.Socket, 'close', ['wait', 'abort', 'reason']),
     (socketio.Server, '_engineio_server_class', []),
     (socketio.Server, '_handle_event', ['eio_sid', 'namespace', 'id', 'data']),
@@ -53,6 +58,8 @@ INTERNALS = [
                                                          'flags']),
     (geventwebsocket.handler.WebSocketHandler, 'upgrade_websocket', []),
     (geventwebsocket.handler.WebSocketHandler, 'upgrade_connection', []),
+    (geventwebsocket.handler.WebSocketHandler, 'run_websocket', []),
+    (pywsgi.WSGIHandler, 'handle', []),
 ]
 
 
@@ -108,3 +115,41 @@ def test_python_engineios_websocket_writer_is_the_closure_the_lane_replaces():
     ``Socket._websocket_handler``, reading the socket and the WebSocket from its closure."""
     from tgext.socketio.edge import fastlane
     assert {'self', 'ws'} <= set(fastlane._ENGINEIO_WRITER.co_freevars)
+
+
+def test_python_engineios_websocket_handler_lets_a_kept_connection_go():
+    """edge.idle ends a WebSocket's request by raising a BaseException from the handler's first
+    wait once the writer runs: python-engineio's loop must let it through, the session open."""
+    from tgext.socketio.edge import idle
+
+    class KeptWebSocket:
+        def wait(self):
+            raise idle._Kept
+
+        def send(self, message):
+            pass
+
+        def close(self):
+            pass
+    eio_socket = engineio.socket.Socket(engineio.Server(async_mode='gevent'), 'sid')
+    with pytest.raises(idle._Kept):
+        eio_socket._websocket_handler(KeptWebSocket())
+    assert eio_socket.connected and eio_socket.upgraded and not eio_socket.closed
+    eio_socket.queue.put(None)  # the writer ends
+    gevent.sleep(0.01)
+
+
+def test_pywsgi_closes_no_socket_its_handler_let_go_of():
+    """SocketIOHandler.take_socket detaches the connection's descriptor and sets the handler's
+    socket to None: pywsgi's handler and its server's close of the old socket leave it open."""
+    ours, theirs = gevent.socket.socketpair()
+    kept = gevent.socket.socket(fileno=ours.detach())
+    handler = pywsgi.WSGIHandler.__new__(pywsgi.WSGIHandler)
+    handler.socket = None
+    handler.handle()
+    ours.close()  # what gevent's StreamServer does once the handler returns
+    theirs.sendall(b'still open')
+    assert kept.recv(16) == b'still open'
+    kept.shutdown(socket.SHUT_RDWR)
+    kept.close()
+    theirs.close()

@@ -23,6 +23,8 @@ import gevent.ssl
 from engineio.socket import Socket
 from geventwebsocket.websocket import Header, WebSocket
 
+from .websocket import socket_of
+
 
 class Remainder:
     """The end of a frame the kernel did not take at once, written before anything else."""
@@ -52,8 +54,7 @@ def frame_of(pkt):
 def raw_socket_of(ws):
     """The OS-level socket under python-engineio's WebSocket wrapper ``ws``, or None
     where frames must not be written to it directly (TLS)."""
-    handler = getattr(getattr(getattr(ws, '_sock', None), 'stream', None), 'handler', None)
-    sock = getattr(handler, 'socket', None)
+    sock = socket_of(ws._sock)
     if sock is None or isinstance(sock, gevent.ssl.SSLSocket):
         return None
     return getattr(sock, '_sock', None)  # gevent's socket wraps a non-blocking one

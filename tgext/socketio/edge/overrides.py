@@ -22,6 +22,8 @@ Changes to their behaviour:
   hold the request that caused it, e.g. a malformed polling POST, forever),
   and its ping timer dies with it;
 * the wait for the next ping is a timer, not a sleeping greenlet per connection;
+* a WebSocket's request ends once it is open, and a libev watcher reads it (:mod:`.idle`):
+  an idle WebSocket holds no greenlet;
 * oversized bodies and requests of closing sessions get clear HTTP refusals, and a
   second WebSocket for a session that is upgrading to one is closed at once;
 * each client has an inbound budget: once ``max_queued_events`` of its events
@@ -53,9 +55,10 @@ import socketio
 
 from socketio import packet
 
-from . import fastlane, packets, refusals
+from . import fastlane, idle, packets, refusals
 from .binding import Owner
 from .outbound import COPIES, OutboundQueue, size_of
+from .websocket import socket_of
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +100,8 @@ class EngineIOServer(engineio.Server):
         # announced as 0, and clients would time out at once. Round the announcement up to
         # whole seconds instead (pings still go every ping_interval).
         self.ping_interval_grace_period += math.ceil(self.ping_interval) - self.ping_interval
+        # A WebSocket's request ends once it is open; a watcher reads it (see .idle).
+        self._async = dict(self._async, websocket=idle.WebSocketTransport)
 
     def session_opened(self, sid, environ):
         address = environ.get('REMOTE_ADDR')
@@ -417,10 +422,11 @@ class Server(socketio.Server):
         self._dropping.add(eio_sid)
         engineio_socket.queue.drop_queued()  # free the memory now
         websocket = self.environ.get(eio_sid, {}).get('wsgi.websocket')
-        if websocket is not None:  # unblock a writer stuck on a full TCP buffer
+        sock = socket_of(websocket) if websocket is not None else None
+        if sock is not None:  # unblock a writer stuck on a full TCP buffer
             try:
-                websocket.stream.handler.socket.shutdown(socket.SHUT_RDWR)
-            except (OSError, AttributeError):
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
                 pass
         # Not inline: we may be in the middle of a broadcast to this client's rooms.
         self.start_background_task(self._drop, eio_sid)

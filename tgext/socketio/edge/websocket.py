@@ -18,7 +18,9 @@ to refuse an upgrade, and then answers with that status instead of 101.
 
 Each WebSocket holds its connection's objects for as long as it lives, so the
 handler trims what an idle one costs (measured in ``docs/performance.md``):
-a 1 KiB read buffer instead of 8 KiB.
+a 1 KiB read buffer instead of 8 KiB, and it lets go of a WebSocket's connection
+when python-engineio asks (``take_socket``, see :mod:`.idle`): the request ends,
+and the handler with it.
 
 The server bounds what clients can hold (:class:`NoDelayWSGIServer`): a request's line
 and headers must arrive within ``header_timeout`` seconds (the connection is closed,
@@ -26,12 +28,15 @@ and headers must arrive within ``header_timeout`` seconds (the connection is clo
 next ones get 503 at once, before the process runs out of file descriptors), and
 malformed requests are logged one line per kind (:mod:`.refusals`), never a traceback.
 """
+import io
 import resource
 import socket
 import struct
 import time
 
 import gevent
+import gevent.socket
+import gevent.ssl
 from gevent import pywsgi
 from geventwebsocket.exceptions import ProtocolError, WebSocketError
 from geventwebsocket.handler import WebSocketHandler
@@ -212,6 +217,32 @@ class SocketIOHandler(WebSocketHandler):
                 return [body]
         return super().upgrade_websocket()
 
+    def run_websocket(self):
+        """gevent-websocket's, without its registry of clients (``server.clients``), and
+        leaving a WebSocket whose connection was taken (:meth:`take_socket`) open."""
+        try:
+            list(self.application(self.environ, _no_response))
+        finally:
+            if self.socket is not None:
+                if not self.websocket.closed:
+                    self.websocket.close()
+                self.environ['wsgi.websocket'] = None
+            self.websocket = None
+
+    def take_socket(self):
+        """``(socket, bytes read past the request, server)``: this connection, which the
+        handler lets go of (the request ends, the connection stays open and counted); None
+        under TLS."""
+        sock = self.socket
+        if isinstance(sock, gevent.ssl.SSLSocket) or not hasattr(self.server, 'connections'):
+            return None
+        sock.settimeout(0)
+        ahead = bytes(self.rfile.peek())  # what was read ahead, without waiting for more
+        kept = gevent.socket.socket(fileno=sock.detach())
+        self.socket = None  # pywsgi's handler and server close nothing now
+        self.environ['wsgi.input'] = NO_BODY  # not the handler's buffered reader
+        return kept, ahead, self.server
+
     def upgrade_connection(self):
         result = super().upgrade_connection()
         plain = getattr(self, 'websocket', None)
@@ -220,6 +251,22 @@ class SocketIOHandler(WebSocketHandler):
             self.websocket = BoundedWebSocket(self.environ, plain.stream, self)
             self.environ['wsgi.websocket'] = self.websocket
         return result
+
+
+def _no_response(status, headers, exc_info=None):
+    """The application's response to a WebSocket: the 101 is sent already."""
+
+
+#: The body of a request whose connection outlived it (a WebSocket's: it has none).
+NO_BODY = io.BytesIO()
+
+
+def socket_of(websocket):
+    """The gevent socket under a :class:`BoundedWebSocket` (its :class:`.idle.Reader`'s once
+    its request is over), or None once it is closed."""
+    stream = websocket.stream
+    return getattr(stream, 'socket', None) or getattr(getattr(stream, 'handler', None),
+                                                      'socket', None)
 
 
 def _plain_answer(status):
