@@ -74,8 +74,10 @@ class NamespaceBridge(socketio.Namespace):
         tg_locals = handoff.tg_locals
         with tgcontext.pushed(tg_locals):
             try:
-                dispatch.check_predicate(self.namespace_class.allow_only,
-                                         dict(tg_locals.request.environ, **{AUTH: auth}))
+                allow_only = self.namespace_class.allow_only
+                if allow_only is not None:  # checked on a copy of the environ, with the auth
+                    dispatch.check_predicate(allow_only,
+                                             dict(tg_locals.request.environ, **{AUTH: auth}))
                 instance = self.namespace_class(self.server, self.namespace, sid,
                                                 tg_locals.request, auth=auth)
                 held = _hold_emits(instance)
