@@ -2,14 +2,15 @@
 import statistics
 
 OURS, BASELINE, REFERENCE = 'tgext.socketio', 'python-socketio', 'node socket.io'
-LOWER_IS_BETTER = {'rss_kib_per_connection', 'p99_ms', 'commit_p50_ms', 'fill_s'}
+LOWER_IS_BETTER = {'rss_kib_per_connection', 'p99_ms', 'commit_p50_ms', 'fill_s', 'open_s'}
 UNITS = {'deliveries_per_s': 'deliveries/s', 'round_trips_per_s': 'round trips/s',
          'rss_kib_per_connection': 'KiB RSS per connection (lower is better)',
          'requests_per_s': 'pages/s (baseline: the same markup without widgets)',
          'p99_ms': 'ms round-trip p99 of 50 clients (lower is better)',
          'commit_p50_ms': 'ms from before the commit to the subscriber, p50 (lower is better)',
          'rows_per_s': 'rows/s of one commit, its publication included',
-         'fill_s': 's until all are subscribed and told of every member (lower is better)'}
+         'fill_s': 's until all are subscribed and told of every member (lower is better)',
+         'open_s': 's to open them, 100 at a time (lower is better)'}
 
 
 def _median(rows, key):
@@ -111,7 +112,7 @@ def _idle_baselines(rows):
     for name in _scenarios(rows):
         of = {}
         for row in rows:
-            if row['scenario'] == name and 'idle_process_rss_mib' in row:
+            if row['scenario'] == name and row['metric'] == 'rss_kib_per_connection':
                 of.setdefault(row['system'], []).append(row)
         if of:
             held = ', '.join('%s MiB (%s)' % (_number(_median(measured, 'idle_process_rss_mib'),

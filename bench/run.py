@@ -90,6 +90,9 @@ def scenarios(quick):
          'round_trips_per_s'),
         ('idle connections', 'idle', {'connections': scale(5000, 300)}, 1,
          'rss_kib_per_connection'),
+        # Issue #20: the seconds to open 1,000 WebSocket connections to /pingpong (each a
+        # handshake through TurboGears in ours), 100 at a time.
+        ('1,000 connections opened', 'idle', {'connections': scale(1000, 300)}, 1, 'open_s'),
         ('cross-process (Redis)', 'fanout', {'subscribers': scale(1000, 200),
                                              'messages': scale(40, 5)}, 2, 'deliveries_per_s'),
         ('page with 10 widgets', 'page', {'seconds': scale(5, 1), 'concurrency': 10}, 1,
@@ -180,6 +183,7 @@ def measure_idle(url, pid, options):
     holder.wait(60)
     ready['rss_kib_per_connection'] = (held - before) / ready['connections']
     ready['idle_process_rss_mib'] = before / 1024  # what the process holds with no connection
+    ready['open_s'] = ready['connections'] / ready['connects_per_s']
     return ready
 
 
