@@ -1,9 +1,9 @@
 """The internals of python-socketio, python-engineio, gevent-websocket and pywsgi we build on.
 
-tgext.socketio.edge.overrides, .edge.websocket, .edge.fastlane, .edge.idle, .pubsub.backends
-and .pubsub.delivery_hook override or call these; each is
-listed here with the parameters we rely on, so that a release that renames or
-reshapes one fails this test by name instead of breaking clients at run time.
+tgext.socketio.edge.overrides, .edge.websocket, .edge.fastlane, .edge.idle, .edge.packets,
+.pubsub.backends and .pubsub.delivery_hook override or call these; each is listed here with
+the parameters we rely on, so that a release that renames or reshapes one fails this test by
+name instead of breaking clients at run time.
 `make test-matrix` runs it at both ends of the pinned range.
 """
 import inspect
@@ -17,6 +17,7 @@ import geventwebsocket.handler
 import geventwebsocket.websocket
 import pytest
 import socketio
+import socketio.packet
 from gevent import pywsgi
 
 from tgext.socketio.edge.outbound import OutboundQueue
@@ -43,6 +44,10 @@ INTERNALS = [
     (socketio.Server, '_send_eio_packet', ['eio_sid', 'eio_pkt']),
     (socketio.Manager, 'emit', ['event', 'data', 'namespace', 'room', 'skip_sid', 'callback',
                                 'to']),
+    (socketio.packet.Packet, '__init__', ['packet_type', 'data', 'namespace', 'id', 'binary',
+                                          'encoded_packet']),
+    (socketio.packet.Packet, 'data_is_binary', ['data']),
+    (socketio.packet.Packet, 'uses_binary_events', None),
     (socketio.PubSubManager, '_handle_emit', ['message']),
     (socketio.PubSubManager, '_publish', ['data']),
     (socketio.PubSubManager, '_listen', []),
