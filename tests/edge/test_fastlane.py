@@ -106,7 +106,7 @@ def test_a_reply_to_a_connected_client_is_the_packet_python_socketio_would_send(
     ``emit(to=sid, ignore_queue=True)``; nothing, and False, for a client not connected."""
     server = Server(async_mode='gevent')
     sent = []
-    server._send_eio_packet = lambda eio_sid, pkt: sent.append((eio_sid, pkt.encode()))
+    server.eio.send_packet = lambda eio_sid, pkt: sent.append((eio_sid, pkt.encode()))
     sid = server.manager.connect('eio-1', '/chat')
     for data in [None, 'x', ('a', 'b'), (('a',),), {'k': 1}, [1, 2], (), b'\x00binary']:
         server.emit('event', data, to=sid, namespace='/chat', ignore_queue=True)

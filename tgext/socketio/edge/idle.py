@@ -76,7 +76,7 @@ class Reader:
     ``server`` counts it among its connections until it closes.
     """
 
-    __slots__ = ('transport', 'socket', 'buffered', 'watcher', 'server', 'waiter')
+    __slots__ = ('transport', 'socket', 'buffered', 'start', 'watcher', 'server', 'waiter')
 
     #: Seconds the greenlet that read a message waits for the next before it ends: an active
     #: client's messages reuse one greenlet (a spawn per message cost its round trips 13 %),
@@ -86,7 +86,8 @@ class Reader:
     def __init__(self, transport, sock, ahead, server):
         self.transport = transport
         self.socket = sock
-        self.buffered = ahead  # read from the socket, not yet from the stream
+        self.buffered = ahead  # read from the socket, not yet all from the stream...
+        self.start = 0  # ...from this offset on
         self.server = server
         ws = transport._sock
         ws.stream, ws.raw_read, ws.raw_write, ws.handler = self, self.read, sock.sendall, None
@@ -102,19 +103,26 @@ class Reader:
             self.watcher.start(self._readable)
 
     def read(self, size):
-        """``size`` bytes, fewer at the end of the stream; waits for them."""
-        data = self.buffered
-        if len(data) < size:
-            parts, missing = [data], size - len(data)
+        """``size`` bytes, fewer at the end of the stream; waits for them.
+
+        What a read takes beyond them is kept whole, and read from an offset: a chunk of
+        many small frames is not copied again for each one."""
+        data, start = self.buffered, self.start
+        end = start + size
+        if end > len(data):
+            parts, missing = [data[start:]], end - len(data)
             while missing > 0:
                 chunk = self.socket.recv(max(missing, CHUNK))
                 if not chunk:
                     break
                 parts.append(chunk)
                 missing -= len(chunk)
-            data = b''.join(parts)
-        self.buffered = data[size:]
-        return data[:size]
+            data, start, end = b''.join(parts), 0, size
+        if end < len(data):
+            self.buffered, self.start = data, end
+        else:  # all read: an idle connection keeps no chunk
+            self.buffered, self.start = b'', 0
+        return data[start:end]
 
     def _readable(self):
         """The client sent something (in the hub): wake the greenlet lingering for it, or
@@ -138,7 +146,7 @@ class Reader:
                 message = ws.receive()
                 if message is None or not _hand_over(engineio_socket, message):
                     break
-                if not self.buffered and not self._next_arrives(linger):
+                if not self.buffered and not self._next_arrives(linger):  # all read
                     return  # none came: the watcher starts a greenlet for the next
         except Exception as error:  # the WebSocket was closed, or its client is gone
             if not engineio_socket.closed:

@@ -27,8 +27,8 @@ Changes to their behaviour:
 * oversized bodies and requests of closing sessions get clear HTTP refusals, and a
   second WebSocket for a session that is upgrading to one is closed at once;
 * each client has an inbound budget: once ``max_queued_events`` of its events
-  (or ``max_queued_bytes`` of them) wait in its mailbox, or its binary attachments pass ``max_attachments`` or
-  ``max_http_buffer_size`` bytes, it gets an ``error`` event
+  (or ``max_queued_bytes`` of them) wait in its mailbox, or its binary attachments pass
+  ``max_attachments`` or ``max_http_buffer_size`` bytes, it gets an ``error`` event
   (``too_many_events``, ``attachments_too_large``) and is disconnected;
 * at most ``max_sessions_per_address`` sessions per client address (0: no
   limit); the next handshake gets 429;
@@ -245,7 +245,7 @@ class Server(socketio.Server):
         self.counters.events_out += 1
         return super().emit(*args, **kwargs)
 
-    def emit_json(self, event, args, room, namespace):
+    def emit_json(self, event, args, namespace, room):
         """``emit(event, args, to=room, namespace=namespace)`` for a tuple ``args`` of JSON
         data (a publication), never walked for binary (:mod:`.packets`)."""
         self.counters.events_out += 1
@@ -260,10 +260,8 @@ class Server(socketio.Server):
             return False
         self.counters.events_out += 1
         arguments = list(data) if isinstance(data, tuple) else [] if data is None else [data]
-        encoded = self.packet_class(packet.EVENT, namespace=namespace,
-                                    data=[event] + arguments).encode()
-        for part in encoded if isinstance(encoded, list) else [encoded]:
-            self._send_eio_packet(eio_sid, engineio.packet.Packet(engineio.packet.MESSAGE, part))
+        self._send_packet(eio_sid, self.packet_class(packet.EVENT, namespace=namespace,
+                                                     data=[event] + arguments))
         return True
 
     def _handle_event(self, eio_sid, namespace, id, data):

@@ -152,7 +152,6 @@ class _Target:
         return self.stall_after - silence + 0.01
 
 
-
 class _Turn:
     """A publication's turn on its channel (:meth:`_Target.turn`)."""
 
@@ -169,15 +168,15 @@ class _Turn:
         if entry is None:
             entry = self.entry = target._turns[channel] = [gevent.lock.RLock(), 0]
         entry[1] += 1
+        acquired = False
         try:
             while not entry[0].acquire(timeout=target._refuse_if_stalled(channel)):
                 pass  # the backend answered meanwhile: wait on, in line
-            try:
-                target._refuse_if_stalled(channel)
-            except BaseException:
-                entry[0].release()
-                raise
+            acquired = True
+            target._refuse_if_stalled(channel)  # it may have stalled while this one waited
         except BaseException:
+            if acquired:
+                entry[0].release()
             self._leave()
             raise
         if not target._out:
@@ -199,6 +198,7 @@ class _Turn:
             if not turns:  # a dict keeps the table a burst of channels grew it to
                 self.target._turns = {}
 
+
 _stores = weakref.WeakKeyDictionary()  # runtime -> its app's history store
 
 
@@ -218,8 +218,7 @@ def target_of(server):
         runtime = server.runtime
         target = server.tgext_publishing = _Target(
             store_of(runtime), HistoryPolicy(runtime.conf['socketio.history']),
-            lambda event, data, namespace, room: server.emit_json(event, data, room, namespace),
-            runtime.publication_event)
+            server.emit_json, runtime.publication_event)
     return target
 
 
