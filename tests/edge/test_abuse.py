@@ -272,6 +272,13 @@ def test_sessions_per_address_are_capped(server):
         refused = requests.get(url, timeout=10)
         assert refused.status_code == 429
         assert 'max_sessions_per_address' in refused.text
+        # a WebSocket-only client is refused before its upgrade, with the same reason
+        with pytest.raises(websocket.WebSocketBadStatusException) as upgrade:
+            websocket.create_connection(
+                server.url.replace('http', 'ws') + '/socketio/?EIO=4&transport=websocket',
+                timeout=5)
+        assert upgrade.value.status_code == 429
+        assert b'max_sessions_per_address' in upgrade.value.resp_body
         # a session that ends makes room for the next
         requests.post(url + '&sid=' + sids.pop(), data='1', timeout=10)
         deadline = time.monotonic() + 5

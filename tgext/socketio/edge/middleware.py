@@ -79,8 +79,9 @@ class SocketIOMiddleware:
         """None to accept a WebSocket upgrade, or ``(status_line, reason)`` to refuse it.
 
         Asked by :class:`tgext.socketio.edge.websocket.SocketIOHandler` before it answers
-        101, so a cross-origin upgrade, or one for a session of another client, gets a
-        status with a reason instead of a socket that closes without one.
+        101, so a cross-origin upgrade, one for a session of another client, or one from
+        an address that holds ``max_sessions_per_address`` sessions, gets a status with a
+        reason instead of a socket that closes without one.
         """
         if 'EIO=' not in environ.get('QUERY_STRING', ''):
             return None

@@ -148,11 +148,11 @@ class EngineIOServer(engineio.Server):
 
         A body over ``max_http_buffer_size`` gets 413 without being read, and
         a request for a session that is closing gets 400 (python-engineio
-        raises ``KeyError`` there), a handshake from an address that holds
-        ``max_sessions_per_address`` sessions gets 429, and a second WebSocket
-        for a session that is upgrading (or upgraded) to one is closed at once
-        (python-engineio would start a second upgrade while the first has not
-        finished, and that WebSocket would wait for a probe forever). JSONP and
+        raises ``KeyError`` there), and a second WebSocket for a session that
+        is upgrading (or upgraded) to one is closed at once (python-engineio
+        would start a second upgrade while the first has not finished, and that
+        WebSocket would wait for a probe forever). A handshake from an address
+        that holds ``max_sessions_per_address`` sessions gets 429, JSONP and
         requests from another client than the session's get 400 (:meth:`refusal`).
         """
         query = environ.get('QUERY_STRING', '')
@@ -165,13 +165,6 @@ class EngineIOServer(engineio.Server):
                                                 or engineio_socket.upgraded):
                 return _refuse(start_response, '400 Bad Request',
                                'this session has a WebSocket already')
-        if 'sid=' not in query and self.max_sessions_per_address and \
-                self.sessions_per_address[environ.get('REMOTE_ADDR')] \
-                >= self.max_sessions_per_address:
-            refusals.note('sessions per address', '%s holds %d sessions',
-                          environ.get('REMOTE_ADDR'), self.max_sessions_per_address)
-            return _refuse(start_response, '429 Too Many Requests',
-                           'too many sessions from this address (max_sessions_per_address)')
         websocket = environ.get('wsgi.websocket')
         if websocket is not None and hasattr(websocket, 'max_message_size'):
             websocket.max_message_size = self.max_http_buffer_size  # checked before reading
@@ -188,9 +181,17 @@ class EngineIOServer(engineio.Server):
             return _refuse(start_response, '400 Bad Request', 'session is closed')
 
     def refusal(self, environ):
-        """``(status_line, reason)`` for a JSONP request (unless ``jsonp``) or a request of
-        a session from another client than its handshake's, else None."""
+        """``(status_line, reason)`` for a handshake from an address that holds
+        ``max_sessions_per_address`` sessions, a JSONP request (unless ``jsonp``) or a
+        request of a session from another client than its handshake's, else None."""
         query = environ.get('QUERY_STRING', '')
+        if 'sid=' not in query and self.max_sessions_per_address and \
+                self.sessions_per_address[environ.get('REMOTE_ADDR')] \
+                >= self.max_sessions_per_address:
+            refusals.note('sessions per address', '%s holds %d sessions',
+                          environ.get('REMOTE_ADDR'), self.max_sessions_per_address)
+            return '429 Too Many Requests', \
+                'too many sessions from this address (max_sessions_per_address)'
         if 'j=' not in query and 'sid=' not in query:
             return None
         params = parse_qs(query)
