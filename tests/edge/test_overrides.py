@@ -8,6 +8,7 @@ name instead of breaking clients at run time.
 """
 import inspect
 import socket
+import types
 
 import engineio
 import engineio.socket
@@ -158,3 +159,28 @@ def test_pywsgi_closes_no_socket_its_handler_let_go_of():
     kept.shutdown(socket.SHUT_RDWR)
     kept.close()
     theirs.close()
+
+
+def test_a_replaced_websocket_is_freed_without_defining_a_class(monkeypatch):
+    """edge.websocket replaces the WebSocket gevent-websocket's handler makes; the replaced
+    one's ``__del__`` closes it and asks its handler's ``server.application.current_app``,
+    which gevent-websocket answers with a class defined on the spot when there is none."""
+    import builtins
+
+    from tgext.socketio.edge import websocket
+    defined = []
+    build_class = builtins.__build_class__
+    monkeypatch.setattr(builtins, '__build_class__',
+                        lambda *args, **kw: defined.append(args[1]) or build_class(*args, **kw))
+    stream = types.SimpleNamespace(read=None, write=None)
+    plain = geventwebsocket.websocket.WebSocket({}, stream, None)
+    plain.closed = True
+    plain.handler = websocket._REPLACED
+    del plain
+    assert defined == []
+    handler = types.SimpleNamespace(server=types.SimpleNamespace(application=object()))
+    plain = geventwebsocket.websocket.WebSocket({}, stream, handler)
+    plain.closed = True
+    defined.clear()
+    del plain
+    assert 'MockApp' in defined  # what _REPLACED spares, still there in gevent-websocket

@@ -33,6 +33,7 @@ import resource
 import socket
 import struct
 import time
+import types
 
 import gevent
 import gevent.socket
@@ -155,6 +156,13 @@ class _NoApplication:
 
 _NO_APPLICATION = _NoApplication()
 
+#: The handler of a WebSocket that a :class:`BoundedWebSocket` replaced. When it is freed,
+#: its ``__del__`` closes it again, which asks ``handler.server.application.current_app``;
+#: gevent-websocket defines a class for each ask when the application has none, twice per
+#: connection.
+_REPLACED = types.SimpleNamespace(
+    server=types.SimpleNamespace(application=types.SimpleNamespace(current_app=_NO_APPLICATION)))
+
 
 class SocketIOHandler(WebSocketHandler):
     """gevent-websocket's handler, reading through a small buffer, with bounded
@@ -248,6 +256,7 @@ class SocketIOHandler(WebSocketHandler):
         plain = getattr(self, 'websocket', None)
         if plain is not None and not isinstance(plain, BoundedWebSocket):
             plain.closed = True  # it must never write: its replacement owns the stream
+            plain.handler = _REPLACED
             self.websocket = BoundedWebSocket(self.environ, plain.stream, self)
             self.environ['wsgi.websocket'] = self.websocket
         return result
