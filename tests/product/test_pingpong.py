@@ -1,6 +1,7 @@
 """The pingpong example, served every supported way, judged by the official clients."""
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -9,6 +10,7 @@ import requests
 from tests.helpers import PYTHON, ROOT, Process, client, free_port
 
 VENV_BIN = os.path.dirname(PYTHON)
+README = open(os.path.join(ROOT, 'README.md'), encoding='utf-8').read()
 PONG_AND_FIREBALL = ['pong'] + ['bang!'] * 10
 
 
@@ -60,10 +62,15 @@ def test_gearbox_serve_with_the_paste_factory_in_debug_mode():
         os.unlink(ini)
 
 
-def test_gunicorn_with_the_gevent_websocket_worker():
+def test_gunicorn_with_the_gevent_websocket_worker(tmp_path):
     port = free_port()
+    [hooks] = re.findall(r'<!-- readme-gunicorn-conf -->\n```python\n(.*?)```', README, re.S)
+    conf = tmp_path / 'gunicorn.conf.py'
+    conf.write_text(hooks.replace('    freeze_startup_heap()', '    freeze_startup_heap()\n'
+                                  '    print("frozen", __import__("gc").get_freeze_count())'))
     process = Process([os.path.join(VENV_BIN, 'gunicorn'), '--paste',
                        'examples/pingpong/development.ini', '-b', '127.0.0.1:%s' % port,
+                       '-c', str(conf),
                        '-k', 'geventwebsocket.gunicorn.workers.GeventWebSocketWorker'], port=port,
                       env={'GEVENT_TRACK_GREENLET_TREE': '0'})  # the README's recipe
     try:
@@ -71,6 +78,8 @@ def test_gunicorn_with_the_gevent_websocket_worker():
         assert play(process.url, ('polling',)) == (PONG_AND_FIREBALL, 'polling')
     finally:
         process.stop()
+    [frozen] = re.findall(r'^frozen (\d+)$', process.output(), re.M)
+    assert int(frozen) > 10000  # the loaded app's objects
 
 
 def test_without_monkey_patching_the_app_loads_and_serving_says_how_to_fix_it():
