@@ -20,9 +20,9 @@ request as before.
 """
 import gevent
 from engineio import exceptions, packet
-from gevent.hub import Waiter
 
 from .fastlane import raw_socket_of
+from .linger import Linger
 
 #: Bytes asked of the kernel per read (what a read takes beyond a frame waits in ``buffered``).
 CHUNK = 16384
@@ -76,7 +76,7 @@ class Reader:
     ``server`` counts it among its connections until it closes.
     """
 
-    __slots__ = ('transport', 'socket', 'buffered', 'start', 'watcher', 'server', 'waiter')
+    __slots__ = ('transport', 'socket', 'buffered', 'start', 'watcher', 'server', 'lingering')
 
     #: Seconds the greenlet that read a message waits for the next before it ends: an active
     #: client's messages reuse one greenlet (a spawn per message cost its round trips 13 %),
@@ -95,7 +95,7 @@ class Reader:
         if lane.raw is not None:  # the socket it wrote to is detached
             lane.raw = raw_socket_of(transport)
         server.connections += 1
-        self.waiter = None  # what the lingering greenlet waits on, while it waits
+        self.lingering = None  # the reading greenlet's Linger, while it lives
         self.watcher = gevent.get_hub().loop.io(sock.fileno(), 1)
         if ahead:
             self._readable()
@@ -128,19 +128,13 @@ class Reader:
         """The client sent something (in the hub): wake the greenlet lingering for it, or
         read it in a new one."""
         self.watcher.stop()
-        self._wake(True)
-
-    def _wake(self, readable):
-        waiter, self.waiter = self.waiter, None
-        if waiter is not None:
-            waiter.switch(readable)
-        elif readable:
+        if self.lingering is None or not self.lingering.wake():
             gevent.spawn(self._read)
 
     def _read(self):
         engineio_socket = self.transport.handler.__self__
         ws = self.transport._sock
-        linger = gevent.get_hub().loop.timer(self.linger)
+        linger = self.lingering = Linger(self.linger)
         try:
             while True:
                 message = ws.receive()
@@ -154,19 +148,14 @@ class Reader:
                     '%s: Unexpected error "%s", closing connection', engineio_socket.sid, error)
         finally:
             linger.close()
+            if self.lingering is linger:
+                self.lingering = None
         self._end(engineio_socket)
 
     def _next_arrives(self, linger):
         """Whether the client sends again within :attr:`linger` seconds (the watcher tells)."""
-        waiter = self.waiter = Waiter()
         self.watcher.start(self._readable)
-        linger.start(self._wake, False)
-        try:
-            return waiter.get()
-        finally:
-            linger.stop()
-            if self.waiter is waiter:  # killed while it waited
-                self.waiter = None
+        return linger.wait()
 
     def _end(self, engineio_socket):
         """What python-engineio does once its handler's loop ends, then the socket closes."""

@@ -4,16 +4,15 @@ Events of one client must run in the order they were sent, while different
 clients run concurrently. A greenlet per event (python-socketio's default)
 loses the order and costs a spawn per message; a mailbox has one worker
 greenlet that drains it, and lingers briefly for the next event before it
-exits, so an active client reuses one greenlet and an idle one holds none.
-The worker waits for the next job on a :class:`gevent.hub.Waiter` with one timer for its
-whole life: a round trip is one job, and a ``gevent.event.Event`` wait would make a
-``Timeout`` and link and unlink the greenlet for each one.
+exits, so an active client reuses one greenlet and an idle one holds none
+(:class:`~tgext.socketio.edge.linger.Linger`).
 """
 import collections
 import logging
 
 import gevent
-from gevent.hub import Waiter
+
+from ..edge.linger import Linger
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +24,7 @@ class Mailbox:
     connection, and most connections are idle most of the time.
     """
 
-    __slots__ = ('_jobs', '_waiter', '_worker', '_closed', 'weight', '_next_weight')
+    __slots__ = ('_jobs', '_linger', '_worker', '_closed', 'weight', '_next_weight')
 
     #: Seconds an idle worker waits for the next job before it exits: long enough for
     #: an active client's next event, short enough that one-off events (thousands of
@@ -34,7 +33,7 @@ class Mailbox:
 
     def __init__(self):
         self._jobs = None  # a deque, while a worker runs
-        self._waiter = None  # what the worker waits on, while it waits for a job
+        self._linger = None  # the worker's wait for the next job, while a worker runs
         self._worker = None
         self._closed = False
         self.weight = 0  # the sum of the weights of the waiting jobs (bytes, for the server)
@@ -46,11 +45,12 @@ class Mailbox:
             return
         if self._worker is None:
             self._jobs = collections.deque()
-            self._worker = gevent.spawn(self._drain, self._jobs)
+            self._linger = Linger(self.linger)
+            self._worker = gevent.spawn(self._drain, self._jobs, self._linger)
         weight, self._next_weight = self._next_weight, 0
         self.weight += weight
         self._jobs.append((job, args, weight))
-        self._wake(True)
+        self._linger.wake()
 
     def weigh_next(self, weight):
         """Count ``weight`` in :attr:`weight` for the next job put, while it waits."""
@@ -71,18 +71,10 @@ class Mailbox:
         self._closed = True
         if self._worker is not None:
             self._jobs.clear()
-            self._wake(True)
+            self._linger.wake()
         self.weight = 0
 
-    def _wake(self, woken):
-        """Resume the waiting worker, if it waits: with True for a job, False for its linger's end."""
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None:
-            waiter.hub.loop.run_callback(waiter.switch, woken)
-
-    def _drain(self, jobs):
-        hub = gevent.get_hub()
-        linger = hub.loop.timer(self.linger)
+    def _drain(self, jobs, linger):
         try:
             while True:
                 while jobs:
@@ -94,14 +86,8 @@ class Mailbox:
                         log.exception('Unhandled error in connection job %r', job)
                 if self._closed:
                     return
-                waiter = self._waiter = Waiter(hub)
-                linger.start(self._wake, False)
-                try:
-                    woken = waiter.get()
-                finally:
-                    linger.stop()
-                if not woken and not jobs:
+                if not linger.wait() and not jobs:
                     return
         finally:
             linger.close()
-            self._worker = self._jobs = self._waiter = None
+            self._worker = self._jobs = self._linger = None

@@ -59,6 +59,7 @@ class UnitOfWork:
 
 _NOTHING_TO_DO = contextlib.nullcontext()
 
+
 def _release(session):
     """Give the session's connection back (SQLAlchemy ``remove``, Ming ``close_all``)."""
     if hasattr(session, 'remove'):
