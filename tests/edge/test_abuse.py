@@ -344,3 +344,17 @@ def test_binary_attachments_over_polling_are_bounded(features):
     statuses = [requests.post(url, data=attachment, timeout=10).status_code for _ in range(4)]
     assert statuses[:2] == [200, 200] and statuses[3] == 400, statuses  # closed after the 3rd
     assert 'attachments_too_large' in features.output()
+
+
+def test_requests_for_ended_or_unknown_sessions_are_quiet_refusals(server):
+    url = server.url + '/socketio/?EIO=4&transport=polling'
+    sid = json.loads(requests.get(url, timeout=10).text[1:])['sid']
+    requests.post(url + '&sid=' + sid, data='1', timeout=10)  # the client ends its session
+    late_poll = requests.get(url + '&sid=' + sid, timeout=10)  # and polls once more
+    assert (late_poll.status_code, late_poll.text) == (400, 'session is closed')
+    for _ in range(3):
+        assert requests.get(url + '&sid=unknown', timeout=10).status_code == 400
+    log = server.output()
+    assert 'Session is disconnected' not in log and 'ERROR' not in log, log[-2000:]
+    assert log.count('Invalid session unknown') == 1, log[-2000:]  # one line per kind
+    assert 'Refused (bad-sid)' in log

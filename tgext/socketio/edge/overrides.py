@@ -147,8 +147,9 @@ class EngineIOServer(engineio.Server):
         """python-engineio's answer, with clear refusals where it has none.
 
         A body over ``max_http_buffer_size`` gets 413 without being read, and
-        a request for a session that is closing gets 400 (python-engineio
-        raises ``KeyError`` there), and a second WebSocket for a session that
+        a request for a session that is closing or closed gets 400 (python-engineio
+        raises ``KeyError``, or logs an error, there: a polling client that ends its
+        session may poll once more), and a second WebSocket for a session that
         is upgrading (or upgraded) to one is closed at once (python-engineio
         would start a second upgrade while the first has not finished, and that
         WebSocket would wait for a probe forever). A handshake from an address
@@ -159,10 +160,14 @@ class EngineIOServer(engineio.Server):
         refused = self.refusal(environ)
         if refused is not None:
             return _refuse(start_response, *refused)
-        if 'transport=websocket' in query and 'sid=' in query:
-            engineio_socket = self.sockets.get(parse_qs(query).get('sid', [None])[0])
-            if engineio_socket is not None and (engineio_socket.upgrading
-                                                or engineio_socket.upgraded):
+        if 'sid=' in query:
+            sid = parse_qs(query).get('sid', [None])[0]
+            engineio_socket = self.sockets.get(sid)
+            if engineio_socket is not None and engineio_socket.closed:
+                del self.sockets[sid]  # as python-engineio's _get_socket does
+                return _refuse(start_response, '400 Bad Request', 'session is closed')
+            if 'transport=websocket' in query and engineio_socket is not None and (
+                    engineio_socket.upgrading or engineio_socket.upgraded):
                 return _refuse(start_response, '400 Bad Request',
                                'this session has a WebSocket already')
         websocket = environ.get('wsgi.websocket')
@@ -179,6 +184,12 @@ class EngineIOServer(engineio.Server):
             return super().handle_request(environ, start_response)
         except KeyError:
             return _refuse(start_response, '400 Bad Request', 'session is closed')
+
+    def _log_error_once(self, message, message_key):
+        """python-engineio's log of a bad request (an unknown session, a bad transport...),
+        as one warning line per kind at most every few seconds (:mod:`.refusals`), not an
+        error."""
+        refusals.note(message_key, '%s', message)
 
     def refusal(self, environ):
         """``(status_line, reason)`` for a handshake from an address that holds
