@@ -30,6 +30,7 @@ INTERNALS = [
     (engineio.Server, 'disconnect', ['sid']),
     (engineio.Server, 'create_queue', []),
     (engineio.Server, 'send_packet', ['sid', 'pkt']),
+    (engineio.Server, '_log_error_once', ['message', 'message_key']),
     (engineio.socket.Socket, '_websocket_handler', ['ws']),
     (engineio.socket.Socket, 'poll', []),
     (engineio.socket.Socket, '_send_ping', []),
