@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8080
 STAMPS := .stamps
 
-.PHONY: demo pingpong test test-fast test-matrix bench servers assets venv clean
+.PHONY: demo pingpong test test-fast test-matrix bench bench-handshake servers assets venv clean
 
 # The in-process tier: our own logic and apps spoken to with tgext.socketio.testing; no
 # servers, brokers or browsers (well under a minute). `make test` runs everything.
@@ -39,6 +39,11 @@ test-matrix: assets servers
 # Benchmarks: prints the table, writes docs/benchmarks/{results.jsonl,README.md,benchmarks.png}.
 bench: venv assets servers
 	PYTHONPATH=$(CURDIR) $(PY) -m bench.run
+
+# Where a handshake's time goes: ours against ours with less of TurboGears, and python-socketio
+# (writes docs/benchmarks/handshake.md).
+bench-handshake: venv assets
+	PYTHONPATH=$(CURDIR) $(PY) -m bench.handshake
 
 venv: $(STAMPS)/venv
 $(STAMPS)/venv: setup.py

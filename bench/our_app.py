@@ -9,6 +9,8 @@ gives positions (the baseline of the history rows of ``make bench``).
 ``--presence``: the chat's presence channels, space-separated glob patterns (default none:
 the fan-out rooms are ordinary channels); ``room-*`` (the chat example's) makes the rooms the
 fan-out scenarios subscribe to presence channels (the presence rows of ``make bench``).
+``--turbogears-pass``: ``full`` (default), or a handshake with less of TurboGears, measured by
+``make bench-handshake`` (see ``bench/turbogears_pass.py``).
 """
 from gevent import monkey
 
@@ -23,6 +25,7 @@ import tw2.core as twc  # noqa: E402
 from tg import TGController, expose  # noqa: E402
 
 from axf_ractive import RactiveWidget  # noqa: E402
+from bench import turbogears_pass  # noqa: E402
 from examples.chat.app import Chat  # noqa: E402
 from examples.configuration import configurator, run  # noqa: E402
 from examples.pingpong.app import PingPong  # noqa: E402
@@ -70,7 +73,10 @@ if __name__ == '__main__':
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument('--history')
     parser.add_argument('--presence')
+    parser.add_argument('--turbogears-pass', choices=sorted(turbogears_pass.VARIANTS),
+                        default='full')
     args, sys.argv[1:] = parser.parse_known_args()  # the rest is examples' --host/--port/...
+    turbogears_pass.VARIANTS[args.turbogears_pass]()
     SocketIO.chat = type('Chat', (Chat,), {'presence_channels': (args.presence or '').split()})
     run(functools.partial(make_app, **({'socketio.history': args.history}
                                        if args.history is not None else {})))

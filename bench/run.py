@@ -59,6 +59,12 @@ VARIANTS.update({PUBLISH_AFTER_COMMIT: ('tgext.socketio', []),
 LIVE_SCENARIOS = {'live': {PUBLISH_AFTER_COMMIT: 'publish'},  # scenario -> {system: mode}
                   'bulk': {NO_LIVE_MODEL: 'bulk-plain'}}
 LIVE_MODES = {'live': 'live', 'bulk': 'bulk-live'}  # ours (or ours at a revision)
+# Issue #20: handshakes with less of TurboGears (bench/turbogears_pass.py), measured by
+# bench/handshake.py only.
+DISPATCHING_NOTHING = 'tgext.socketio, TurboGears dispatching nothing'
+NO_TURBOGEARS_PASS = 'tgext.socketio, no TurboGears pass'
+VARIANTS.update({DISPATCHING_NOTHING: ('tgext.socketio', ['--turbogears-pass', 'dispatch-nothing']),
+                 NO_TURBOGEARS_PASS: ('tgext.socketio', ['--turbogears-pass', 'none'])})
 PRESENCE_ROW = 'fan-out 1,000, presence on / off'
 PRESENCE_FILL_ROW = 'presence channel of 5,000 members fills'
 # Rows where ours runs with extra arguments: in the presence rows, the rooms are presence channels.

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from bench import report, run
+from bench import handshake, report, run
 from tests.helpers import client, start_app
 
 
@@ -75,6 +75,21 @@ def test_a_row_naming_its_own_baseline_is_compared_with_it():
     assert '(baseline: %s)' % run.HISTORY_OFF in report.markdown(
         rows, {'machine': 'm', 'cpus': 2, 'python': '3', 'node': 'n', 'kernel': 'k',
                'date': 'd'}, 1)
+
+
+@pytest.mark.timeout(180)
+def test_handshake_bench_compares_every_turbogears_pass_with_python_socketio(tmp_path):
+    """make bench-handshake: each server opens every connection, and the table has them all."""
+    assert run.command_of(run.DISPATCHING_NOTHING, 'idle')[-2:] == [
+        '--turbogears-pass', 'dispatch-nothing']
+    assert run.command_of(run.NO_TURBOGEARS_PASS, 'idle')[-2:] == ['--turbogears-pass', 'none']
+    measured = handshake.measure(repeats=1, connections=40)  # each asserts all 40 opened
+    assert set(measured) == set(handshake.SYSTEMS) and all(
+        seconds > 0 and cpu > 0 for runs in measured.values() for seconds, cpu in runs)
+    assert handshake.main(['--repeats', '1', '--connections', '20', '--out', str(tmp_path)]) == 0
+    table = open(tmp_path / 'handshake.md').read()
+    assert all('| %s | ' % system in table for system in handshake.SYSTEMS)
+    assert '| python-socketio | ' in table and '| **1.00** |' in table
 
 
 @pytest.mark.parametrize('row, presence_channel', [
