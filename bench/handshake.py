@@ -53,9 +53,15 @@ def markdown(measured, repeats, connections):
              '|---|---:|---:|---:|---:|']
     for system in SYSTEMS:
         seconds, cpu = medians[system]
-        lines.append('| %s | %.2f | **%.2f** | %.3f | %.2f |' % (
-            system, seconds, seconds / base_seconds, cpu, cpu / base_cpu))
+        lines.append('| %s | %.2f | **%s** | %.3f | %s |' % (
+            system, seconds, _ratio(seconds, base_seconds), cpu, _ratio(cpu, base_cpu)))
     return '\n'.join(lines) + '\n'
+
+
+def _ratio(value, baseline):
+    """``value / baseline`` to two places, or a dash when the baseline measured nothing (CPU
+    is counted in clock ticks: a few connections may take less than one)."""
+    return '%.2f' % (value / baseline) if baseline else '–'
 
 
 def main(argv=None):
