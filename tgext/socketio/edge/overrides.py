@@ -157,11 +157,12 @@ class EngineIOServer(engineio.Server):
         requests from another client than the session's get 400 (:meth:`refusal`).
         """
         query = environ.get('QUERY_STRING', '')
-        refused = self.refusal(environ)
+        params = _session_params(query)
+        refused = self.refusal(environ, params)
         if refused is not None:
             return _refuse(start_response, *refused)
-        if 'sid=' in query:
-            sid = parse_qs(query).get('sid', [None])[0]
+        if 'sid' in params:
+            sid = params['sid'][0]
             engineio_socket = self.sockets.get(sid)
             if engineio_socket is not None and engineio_socket.closed:
                 del self.sockets[sid]  # as python-engineio's _get_socket does
@@ -191,10 +192,11 @@ class EngineIOServer(engineio.Server):
         error."""
         refusals.note(message_key, '%s', message)
 
-    def refusal(self, environ):
+    def refusal(self, environ, params=None):
         """``(status_line, reason)`` for a handshake from an address that holds
         ``max_sessions_per_address`` sessions, a JSONP request (unless ``jsonp``) or a
-        request of a session from another client than its handshake's, else None."""
+        request of a session from another client than its handshake's, else None.
+        ``params``: the query's, when the caller has parsed it already."""
         query = environ.get('QUERY_STRING', '')
         if 'sid=' not in query and self.max_sessions_per_address and \
                 self.sessions_per_address[environ.get('REMOTE_ADDR')] \
@@ -203,9 +205,10 @@ class EngineIOServer(engineio.Server):
                           environ.get('REMOTE_ADDR'), self.max_sessions_per_address)
             return '429 Too Many Requests', \
                 'too many sessions from this address (max_sessions_per_address)'
-        if 'j=' not in query and 'sid=' not in query:
+        if params is None:
+            params = _session_params(query)
+        if not params:
             return None
-        params = parse_qs(query)
         if 'j' in params and not self.jsonp:
             refusals.note('jsonp', 'JSONP polling from %s', environ.get('REMOTE_ADDR'))
             return '400 Bad Request', 'JSONP polling is off (socketio.jsonp)'
@@ -455,6 +458,12 @@ def _send_ping_now(engineio_socket):
     if not engineio_socket.closing and not engineio_socket.closed:
         engineio_socket.last_ping = time.time()
         engineio_socket.send(engineio.packet.Packet(engineio.packet.PING))
+
+
+def _session_params(query):
+    """The parsed query of a session's or a JSONP request, else ``{}`` (a handshake's query
+    is not parsed here): what :meth:`EngineIOServer.refusal` and ``handle_request`` read."""
+    return parse_qs(query) if 'sid=' in query or 'j=' in query else {}
 
 
 def _refuse(start_response, status, reason):
